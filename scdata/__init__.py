@@ -1,0 +1,50 @@
+"""scdata: the SoundCloud public API as typed pandas DataFrames and lossless Parquet.
+
+>>> import scdata
+>>> df = scdata.tracks_df("jowymusic")  # doctest: +SKIP
+>>> scdata.to_parquet(df, "jowymusic.parquet")  # doctest: +SKIP
+
+``tracks_df`` returns every track, typed and cached for an hour; ``to_parquet`` writes zstd
+Parquet atomically, and it reads back identically.
+
+Credentials come from ``SOUNDCLOUD_CLIENT_ID`` / ``SOUNDCLOUD_CLIENT_SECRET`` (or
+``scdata.configure(...)``); ``scdata.sandbox.serve()`` runs a local SoundCloud emulator.
+"""
+
+import logging
+
+from ._version import __version__
+from .client import Client, configure
+from .compat import get_token, soundcloud_api, user_info, user_tracks
+from .errors import (
+    APIError,
+    AuthError,
+    ConfigurationError,
+    InvalidUserError,
+    OfflineError,
+    RateLimitError,
+    SoundCloudError,
+    UserNotFoundError,
+)
+from .shortcuts import iter_tracks
+
+logging.getLogger("scdata").addHandler(logging.NullHandler())
+
+__all__ = [
+    "APIError",
+    "AuthError",
+    "Client",
+    "ConfigurationError",
+    "InvalidUserError",
+    "OfflineError",
+    "RateLimitError",
+    "SoundCloudError",
+    "UserNotFoundError",
+    "__version__",
+    "configure",
+    "get_token",
+    "iter_tracks",
+    "soundcloud_api",
+    "user_info",
+    "user_tracks",
+]

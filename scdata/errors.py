@@ -1,0 +1,106 @@
+"""Every exception scdata raises, in one place.
+
+The messages keep the original service's Spanish wording where it had one
+("Fallo en la autenticación de SoundCloud", "Se requiere un nombre de usuario",
+"No se pudo encontrar al usuario") and add the English details after it.
+No message ever contains the client secret, a token or an Authorization value.
+"""
+
+from __future__ import annotations
+
+AUTH_FAILED = "Fallo en la autenticación de SoundCloud"
+USER_REQUIRED = "Se requiere un nombre de usuario"
+USER_NOT_FOUND = "No se pudo encontrar al usuario"
+
+
+class SoundCloudError(Exception):
+    """Base class of every scdata error.
+
+    Examples
+    --------
+    >>> import scdata
+    >>> try:
+    ...     scdata.iter_tracks("no-such-user-xyz")
+    ... except scdata.SoundCloudError as exc:
+    ...     print(type(exc).__name__)  # doctest: +SKIP
+    UserNotFoundError
+    """
+
+
+class ConfigurationError(SoundCloudError, ValueError):
+    """A setting is missing or has a value scdata cannot use (names the setting)."""
+
+
+class AuthError(SoundCloudError):
+    """The token request failed; the message starts with "Fallo en la autenticación de SoundCloud".
+
+    Parameters
+    ----------
+    detail : str
+        What went wrong, in English (HTTP status, the server's error code, when to retry).
+    status : int, optional
+        HTTP status of the token endpoint's answer, when there was one.
+    """
+
+    def __init__(self, detail: str = "", status: int | None = None) -> None:
+        self.status = status
+        super().__init__(f"{AUTH_FAILED}: {detail}" if detail else AUTH_FAILED)
+
+
+class InvalidUserError(SoundCloudError, ValueError):
+    """The value given as a user cannot name a SoundCloud user (names the value)."""
+
+
+class UserNotFoundError(SoundCloudError, LookupError):
+    """SoundCloud has no such user: "No se pudo encontrar al usuario <user>"."""
+
+    def __init__(self, user: object) -> None:
+        self.user = user
+        super().__init__(f"{USER_NOT_FOUND} {user}")
+
+
+class RateLimitError(SoundCloudError):
+    """SoundCloud's rate limit did not clear within the allowed waiting time.
+
+    Attributes
+    ----------
+    reset_time : datetime.datetime or None
+        When SoundCloud said the limit resets, if it said so.
+    limit_name : str or None
+        The limit's name or group from the 429 body (e.g. ``"plays"``).
+    """
+
+    def __init__(self, message: str, *, reset_time: object = None, limit_name: str | None = None):
+        self.reset_time = reset_time
+        self.limit_name = limit_name
+        super().__init__(message)
+
+
+class APIError(SoundCloudError):
+    """An unexpected answer from the API: a status we cannot use or a body of the wrong shape.
+
+    Attributes
+    ----------
+    status : int or None
+        The HTTP status (``None`` when the connection itself failed).
+    url : str
+        The request's path and query (never a token).
+    excerpt : str
+        The first 200 characters of the body.
+    """
+
+    def __init__(self, message: str, *, status: int | None = None, url: str = "", body: str = ""):
+        self.status = status
+        self.url = url
+        self.excerpt = " ".join(body.split())[:200]
+        parts = [message]
+        if status is not None:
+            parts.append(f"HTTP {status}")
+        if url:
+            parts.append(url)
+        text = " — ".join(parts)
+        super().__init__(f"{text}: {self.excerpt}" if self.excerpt else text)
+
+
+class OfflineError(SoundCloudError):
+    """``offline=True`` and the answer is not in the cache (no request was sent)."""

@@ -1,0 +1,54 @@
+"""Progress bars for long pulls: tqdm (a widget in notebooks), off when nobody is watching."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+
+def _in_notebook() -> bool:
+    shell = sys.modules.get("IPython")
+    if shell is None:
+        return False
+    try:
+        ip = shell.get_ipython()  # type: ignore[attr-defined]
+    except AttributeError:
+        return False
+    return ip is not None and "IPKernelApp" in getattr(ip, "config", {})
+
+
+def progress_enabled(progress: bool | None) -> bool:
+    """``progress`` if given, else on when stderr is a terminal or we run in a Jupyter kernel.
+
+    Examples
+    --------
+    >>> progress_enabled(False)
+    False
+    """
+    if progress is not None:
+        return bool(progress)
+    stream = sys.stderr
+    return bool(getattr(stream, "isatty", lambda: False)()) or _in_notebook()
+
+
+class _NoBar:
+    def update(self, n: int = 1) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def progress_bar(total: int | None, desc: str, enabled: bool) -> Any:
+    """A tqdm bar counting tracks (``tqdm.auto``), or an object that does nothing.
+
+    Examples
+    --------
+    >>> bar = progress_bar(10, "jowymusic", enabled=False)
+    >>> bar.update(5); bar.close()
+    """
+    if not enabled:
+        return _NoBar()
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=desc, unit="track", leave=False, file=sys.stderr)

@@ -1,0 +1,128 @@
+"""Waiting policy: client-side request pacing, back-off with jitter, and reading SoundCloud's 429s.
+
+SoundCloud sends no ``Retry-After``; the reset time is in the JSON body as
+``"reset_time": "yyyy/MM/dd HH:mm:ss +0000"`` (inside ``errors[0].meta``). A ``Retry-After`` header
+is honoured if one ever appears.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+RESET_FORMAT = "%Y/%m/%d %H:%M:%S %z"
+
+
+class RateLimiter:
+    """A thread-safe token bucket: at most ``rate`` requests per second, bursts up to ``burst``.
+
+    ``rate=0`` disables it. Cache hits never reach it (it sits behind the cache); retries do.
+
+    Examples
+    --------
+    >>> limiter = RateLimiter(rate=100.0)
+    >>> limiter.acquire()  # returns at once while tokens are left
+    0.0
+    """
+
+    def __init__(self, rate: float, burst: float | None = None) -> None:
+        self.rate = float(rate)
+        self.burst = float(burst if burst is not None else max(1.0, rate))
+        self._tokens = self.burst
+        self._stamp = time.monotonic()
+        self._lock = threading.Lock()
+
+    def acquire(self) -> float:
+        """Take one permit, sleeping as long as needed; return the seconds slept."""
+        if self.rate <= 0:
+            return 0.0
+        with self._lock:
+            now = time.monotonic()
+            self._tokens = min(self.burst, self._tokens + (now - self._stamp) * self.rate)
+            self._stamp = now
+            self._tokens -= 1.0
+            wait = 0.0 if self._tokens >= 0 else -self._tokens / self.rate
+        if wait:
+            time.sleep(wait)
+        return wait
+
+    def __repr__(self) -> str:
+        return f"RateLimiter(rate={self.rate}, burst={self.burst})"
+
+
+def backoff_delay(attempt: int, base: float = 0.5, cap: float = 20.0) -> float:
+    """Exponential back-off with full jitter for retry number ``attempt`` (0-based).
+
+    Examples
+    --------
+    >>> 0 <= backoff_delay(0) <= 0.5
+    True
+    >>> backoff_delay(10) <= 20.0
+    True
+    """
+    return random.uniform(0, min(cap, base * 2**attempt))
+
+
+def reset_time_from_body(body: Any) -> datetime | None:
+    """The ``reset_time`` of a SoundCloud 429 body, or ``None`` if it has none.
+
+    Examples
+    --------
+    >>> body = {"errors": [{"meta": {"reset_time": "2015/06/01 09:49:40 +0000"}}]}
+    >>> reset_time_from_body(body)
+    datetime.datetime(2015, 6, 1, 9, 49, 40, tzinfo=datetime.timezone.utc)
+    """
+    meta = _first_meta(body)
+    raw = meta.get("reset_time") if meta else None
+    if not isinstance(raw, str):
+        return None
+    try:
+        return datetime.strptime(raw.strip(), RESET_FORMAT).astimezone(UTC)
+    except ValueError:
+        return None
+
+
+def limit_name_from_body(body: Any) -> str | None:
+    """The limit's name or group in a 429 body (``"plays"``, ``"client-credentials-exchange"``)."""
+    meta = _first_meta(body)
+    if meta and isinstance(meta.get("rate_limit"), dict):
+        rate = meta["rate_limit"]
+        return rate.get("name") or rate.get("group") or rate.get("bucket")
+    if isinstance(body, dict) and isinstance(body.get("error"), str):
+        return body["error"]
+    return None
+
+
+def retry_after_seconds(header: str | None, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta seconds or an HTTP date)."""
+    if not header:
+        return None
+    header = header.strip()
+    if header.isdigit():
+        return float(header)
+    try:
+        when = parsedate_to_datetime(header)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def describe_reset(reset: datetime) -> str:
+    """``"after 2026-11-28 21:40:00 UTC (in 125 s)"`` for messages."""
+    seconds = max(0, round((reset - datetime.now(UTC)).total_seconds()))
+    return f"after {reset:%Y-%m-%d %H:%M:%S} UTC (in {seconds} s)"
+
+
+def _first_meta(body: Any) -> dict[str, Any] | None:
+    if not isinstance(body, dict):
+        return None
+    errors = body.get("errors")
+    if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+        meta = errors[0].get("meta")
+        if isinstance(meta, dict):
+            return meta
+    return None

@@ -1,0 +1,366 @@
+"""The sandbox's deterministic catalogue of users and tracks.
+
+Users are built when the :class:`Catalog` is created (cheap); a user's tracks are built on
+first access and memoised. The data is the same on every run and every machine.
+
+Built-in users (``Catalog()`` defaults):
+
+=================  ==============  ======  =================================================
+permalink          user id         tracks  notes
+=================  ==============  ======  =================================================
+jowymusic          52461337        347     track ids above 2**31
+empty-artist       100000001       0
+big-catalog        123456789       10000
+bjork-unicode      7340229         42      accents, CJK and emoji in profile and titles
+urn-era-artist     3000000001      36      user id above 2**31 (track ids above 2**32)
+geo-blocked        200000002       120     newest-first positions 50-109 all "blocked"
+artist-001 ...     400000000       500     ``artists`` users of ``artist_tracks`` tracks;
+                   + 7919 * k              id of ``artist-k``
+=================  ==============  ======  =================================================
+"""
+
+from __future__ import annotations
+
+import bisect
+import dataclasses
+import re
+import threading
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from .formats import parse_sc_time, utc
+from .generate import UserSpec, build_tracks, build_user
+
+__all__ = ["Catalog", "Shelf", "default_specs"]
+
+_URN = re.compile(r"soundcloud:users:(\d+)")
+Row = tuple[int, int, dict[str, Any]]
+
+
+def default_specs(artists: int = 200, artist_tracks: int = 500) -> list[UserSpec]:
+    """Return the recipes of the built-in users (see the module docstring).
+
+    Examples
+    --------
+    >>> [spec.permalink for spec in default_specs(artists=2)][-2:]
+    ['artist-001', 'artist-002']
+    """
+    if artists < 0 or artist_tracks < 0:
+        raise ValueError("artists and artist_tracks must be >= 0")
+    width = 1_300_000_000 // max(artists, 200)
+    if artist_tracks >= width:
+        raise ValueError(f"artist_tracks must be < {width} with {artists} artists")
+    specs = [
+        UserSpec("jowymusic", 52_461_337, 347, 2_150_000_000, 50_000_000,
+                 joined=utc(2012, 3, 14, 9, 26, 53), username="JOWY", popularity=8.0),
+        UserSpec("empty-artist", 100_000_001, 0, 2_140_000_000, 1,
+                 joined=utc(2019, 8, 1, 12), username="Empty Artist"),
+        UserSpec("big-catalog", 123_456_789, 10_000, 300_000_000, 200_000_000,
+                 joined=utc(2009, 5, 20, 18), username="Big Catalog Radio", popularity=2.0),
+        UserSpec("bjork-unicode", 7_340_229, 42, 700_000_000, 4_000_000,
+                 joined=utc(2013, 11, 2, 7, 45, 10), unicode=True, popularity=3.0),
+        UserSpec("urn-era-artist", 3_000_000_001, 36, 4_300_000_000, 40_000_000,
+                 joined=utc(2025, 5, 2, 10), username="URN Era", sparse_counts=True),
+        UserSpec("geo-blocked", 200_000_002, 120, 600_000_000, 12_000_000,
+                 joined=utc(2016, 2, 29, 23, 59, 59), username="Geo Blocked Beats",
+                 blocked_share=0.2, preview_share=0.1, blocked_run=(50, 110)),
+    ]  # fmt: skip
+    for k in range(1, artists + 1):
+        specs.append(
+            UserSpec(
+                f"artist-{k:03d}",
+                400_000_000 + 7_919 * k,
+                artist_tracks,
+                800_000_000 + (k - 1) * width,
+                width,
+                joined=utc(2008, 1, 1) + (k * 7_777_777) % (16 * 365 * 86_400),
+                popularity=0.2 + (k * 37 % 100) / 10,
+                sparse_counts=k % 10 == 7,
+            )
+        )
+    return specs
+
+
+@dataclasses.dataclass(frozen=True)
+class Shelf:
+    """One user's tracks, indexed for cursor paging and lookups.
+
+    Parameters
+    ----------
+    keys
+        Sort keys ``(created_at epoch ms, id)``, ascending.
+    newest
+        The tracks, newest first (``newest[i]`` has key ``keys[-1 - i]``).
+
+    Examples
+    --------
+    >>> shelf = Shelf.from_rows([(2000, 2, {"id": 2}), (1000, 1, {"id": 1})])
+    >>> [t["id"] for t in shelf.newest], shelf.page(None, 1, ascending=True)
+    ([2, 1], ([{'id': 1}], (1000, 1)))
+    """
+
+    keys: list[tuple[int, int]]
+    newest: list[dict[str, Any]]
+    by_id: dict[int, dict[str, Any]]
+    by_permalink: dict[str, dict[str, Any]]
+
+    @classmethod
+    def from_rows(cls, rows: Iterable[Row]) -> Shelf:
+        """Build a shelf from ``(epoch ms, id, track)`` rows in any order."""
+        ordered = sorted(rows, key=lambda row: (row[0], row[1]))
+        by_permalink = {}
+        for _, _, track in ordered:
+            url = track.get("permalink_url")
+            if isinstance(url, str) and url.count("/") >= 4:
+                by_permalink[url.rstrip("/").rsplit("/", 1)[1].lower()] = track
+        return cls(
+            keys=[(ms, track_id) for ms, track_id, _ in ordered],
+            newest=[track for _, _, track in reversed(ordered)],
+            by_id={track_id: track for _, track_id, track in ordered},
+            by_permalink=by_permalink,
+        )
+
+    def rows(self) -> list[Row]:
+        """Return the ``(epoch ms, id, track)`` rows, oldest first."""
+        return [(*key, track) for key, track in zip(self.keys, reversed(self.newest), strict=True)]
+
+    def page(
+        self, after: tuple[int, int] | None, size: int, *, ascending: bool = False
+    ) -> tuple[list[dict[str, Any]], tuple[int, int] | None]:
+        """Cut a page of ``size`` tracks strictly after the cursor key ``after``.
+
+        Returns the tracks (all access values) and the key of the last one (``None``
+        when the page is empty).
+        """
+        n = len(self.keys)
+        if ascending:
+            start = 0 if after is None else bisect.bisect_right(self.keys, after)
+            stop = min(n, start + size)
+            items = [self.newest[n - 1 - i] for i in range(start, stop)]
+            last = self.keys[stop - 1] if items else None
+        else:
+            start = 0 if after is None else n - bisect.bisect_left(self.keys, after)
+            items = self.newest[start : start + size]
+            last = self.keys[n - start - len(items)] if items else None
+        return items, last
+
+
+class Catalog:
+    """Users and tracks served by the sandbox, generated deterministically and lazily.
+
+    Parameters
+    ----------
+    artists
+        Number of ``artist-NNN`` users.
+    artist_tracks
+        Tracks per ``artist-NNN`` user.
+
+    Notes
+    -----
+    Returned dicts are the live objects the server serves; treat them as read-only.
+    A track's ``user`` is the same dict as :meth:`user` returns.
+
+    Examples
+    --------
+    >>> catalog = Catalog(artists=2, artist_tracks=5)
+    >>> catalog.user("jowymusic")["track_count"], len(catalog.tracks("artist-002"))
+    (347, 5)
+    >>> catalog.user("soundcloud:users:52461337")["permalink"]
+    'jowymusic'
+    """
+
+    def __init__(self, *, artists: int = 200, artist_tracks: int = 500) -> None:
+        self._lock = threading.RLock()
+        self._specs = {spec.user_id: spec for spec in default_specs(artists, artist_tracks)}
+        self._users = {uid: build_user(spec) for uid, spec in self._specs.items()}
+        self._permalinks = {spec.permalink: uid for uid, spec in self._specs.items()}
+        ranges = sorted(
+            (spec.track_id_base, spec.track_id_base + spec.track_id_width, uid)
+            for uid, spec in self._specs.items()
+        )
+        self._range_starts = [start for start, _, _ in ranges]
+        self._ranges = ranges
+        self._shelves: dict[int, Shelf] = {}
+        self._user_locks: dict[int, threading.Lock] = {}
+        self._extra_tracks: dict[int, int] = {}  # track id -> owner user id
+
+    # -- lookups -----------------------------------------------------------------
+    def user_id(self, ref: int | str) -> int:
+        """Return the id of a user given by id, numeric string, URN or permalink.
+
+        Raises
+        ------
+        KeyError
+            If there is no such user.
+
+        Examples
+        --------
+        >>> Catalog(artists=0).user_id("big-catalog")
+        123456789
+        """
+        if isinstance(ref, str):
+            urn = _URN.fullmatch(ref)
+            if urn:
+                ref = int(urn.group(1))
+            elif ref.isdigit():
+                ref = int(ref)
+            else:
+                ref = self._permalinks.get(ref.lower(), -1)
+        if ref not in self._users:
+            raise KeyError(ref)
+        return ref
+
+    def user(self, ref: int | str) -> dict[str, Any]:
+        """Return a User object by id, URN or permalink (``KeyError`` if unknown).
+
+        Examples
+        --------
+        >>> Catalog(artists=0).user(123456789)["permalink"]
+        'big-catalog'
+        """
+        return self._users[self.user_id(ref)]
+
+    def users(self) -> list[dict[str, Any]]:
+        """Return every User object (built-in first, then added ones).
+
+        Examples
+        --------
+        >>> len(Catalog(artists=3).users())
+        9
+        """
+        with self._lock:
+            return list(self._users.values())
+
+    def tracks(self, ref: int | str) -> list[dict[str, Any]]:
+        """Return all tracks of a user, newest first, whatever their ``access``.
+
+        Examples
+        --------
+        >>> len(Catalog(artists=0).tracks("geo-blocked"))
+        120
+        """
+        return list(self.shelf(ref).newest)
+
+    def track(self, ref: int | str) -> dict[str, Any]:
+        """Return a Track object by id or ``soundcloud:tracks:N`` (``KeyError`` if unknown).
+
+        Examples
+        --------
+        >>> catalog = Catalog(artists=0)
+        >>> newest = catalog.tracks("jowymusic")[0]
+        >>> catalog.track(newest["urn"]) is newest
+        True
+        """
+        track_id = ref
+        if isinstance(ref, str):
+            digits = ref.removeprefix("soundcloud:tracks:")
+            if not digits.isdigit():
+                raise KeyError(ref)
+            track_id = int(digits)
+        owner = self._extra_tracks.get(track_id)
+        if owner is None:
+            at = bisect.bisect_right(self._range_starts, track_id) - 1
+            if at < 0 or track_id >= self._ranges[at][1]:
+                raise KeyError(ref)
+            owner = self._ranges[at][2]
+        found = self.shelf(owner).by_id.get(track_id)
+        if found is None:
+            raise KeyError(ref)
+        return found
+
+    def shelf(self, ref: int | str) -> Shelf:
+        """Return a user's :class:`Shelf`, generating their tracks on first access.
+
+        Examples
+        --------
+        >>> len(Catalog(artists=0).shelf("empty-artist").newest)
+        0
+        """
+        uid = self.user_id(ref)
+        shelf = self._shelves.get(uid)
+        if shelf is not None:
+            return shelf
+        with self._lock:
+            lock = self._user_locks.setdefault(uid, threading.Lock())
+        with lock:
+            if uid not in self._shelves:
+                spec = self._specs.get(uid)
+                rows = build_tracks(spec, self._users[uid]) if spec else []
+                self._shelves[uid] = Shelf.from_rows(rows)
+            return self._shelves[uid]
+
+    # -- extra objects -----------------------------------------------------------
+    def add_user(self, user: dict[str, Any], tracks: Sequence[dict[str, Any]] = ()) -> None:
+        """Add a User object (and optionally their tracks), served exactly as given.
+
+        ``user`` needs an integer ``id`` and a ``permalink``; its ``track_count`` is
+        left alone.
+
+        Raises
+        ------
+        ValueError
+            If the id or permalink is missing or taken.
+
+        Examples
+        --------
+        >>> catalog = Catalog(artists=0)
+        >>> catalog.add_user({"id": 5, "permalink": "someone-else", "kind": "user"})
+        >>> catalog.user("someone-else")["id"]
+        5
+        """
+        uid, permalink = user.get("id"), user.get("permalink")
+        if not isinstance(uid, int) or not isinstance(permalink, str) or not permalink:
+            raise ValueError("a user needs an integer 'id' and a 'permalink'")
+        with self._lock:
+            if uid in self._users or permalink.lower() in self._permalinks:
+                raise ValueError(f"user {uid} / {permalink!r} already exists")
+            self._users[uid] = user
+            self._permalinks[permalink.lower()] = uid
+            self._shelves[uid] = Shelf.from_rows([])
+        if tracks:
+            self.add_tracks(uid, tracks)
+
+    def add_tracks(self, user_ref: int | str, tracks: Sequence[dict[str, Any]]) -> None:
+        """Add Track objects to a user's list; they are served exactly as given.
+
+        Each track needs an integer ``id`` and a ``created_at`` in API format
+        (``yyyy/MM/dd HH:mm:ss +0000``). A built-in user's ``track_count`` is updated.
+
+        Raises
+        ------
+        KeyError
+            If the user is unknown.
+        ValueError
+            If a track lacks ``id``/``created_at`` or its id is taken.
+
+        Examples
+        --------
+        >>> catalog = Catalog(artists=0)
+        >>> track = {"id": 7, "created_at": "2020/01/01 00:00:00 +0000"}
+        >>> catalog.add_tracks("empty-artist", [track])
+        >>> catalog.track(7)["id"], catalog.user("empty-artist")["track_count"]
+        (7, 1)
+        """
+        uid = self.user_id(user_ref)
+        rows: list[Row] = []
+        for track in tracks:
+            track_id = track.get("id")
+            if not isinstance(track_id, int) or not isinstance(track.get("created_at"), str):
+                raise ValueError("a track needs an integer 'id' and a 'created_at'")
+            rows.append((parse_sc_time(track["created_at"]) * 1000, track_id, track))
+        with self._lock:
+            for _, track_id, _ in rows:
+                if self._exists(track_id) or sum(r[1] == track_id for r in rows) > 1:
+                    raise ValueError(f"track {track_id} already exists")
+            shelf = Shelf.from_rows(self.shelf(uid).rows() + rows)
+            self._shelves[uid] = shelf
+            self._extra_tracks.update((track_id, uid) for _, track_id, _ in rows)
+            if uid in self._specs:
+                self._users[uid]["track_count"] = len(shelf.newest)
+
+    def _exists(self, track_id: int) -> bool:
+        try:
+            self.track(track_id)
+        except KeyError:
+            return False
+        return True

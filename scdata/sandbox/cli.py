@@ -1,0 +1,102 @@
+"""Command line of the sandbox: :func:`main` runs the emulator in the foreground.
+
+It prints ``export VAR=value`` lines for the shell (see :attr:`Sandbox.env`) and serves
+until Ctrl-C or SIGTERM, then exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import signal
+import sys
+import threading
+from types import FrameType
+
+from .server import Sandbox
+
+__all__ = ["main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m scdata.sandbox",
+        description="Run a local SoundCloud API emulator until Ctrl-C.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
+    parser.add_argument("--port", type=int, default=0, help="port; 0 picks a free one (0)")
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds per request (0)")
+    parser.add_argument("--token-budget", type=int, default=50, help="client-credentials grants")
+    parser.add_argument("--token-ttl", type=float, default=3599, help="token lifetime, seconds")
+    parser.add_argument("--artists", type=int, default=200, help="number of artist-NNN users")
+    parser.add_argument("--artist-tracks", type=int, default=500, help="tracks per artist-NNN")
+    parser.add_argument("--client-id", default="sandbox-client-id")
+    parser.add_argument("--client-secret", default="sandbox-client-secret")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the sandbox in the foreground; return the exit status.
+
+    Parameters
+    ----------
+    argv
+        Arguments without the program name (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        0 after Ctrl-C/SIGTERM, 1 if the port could not be bound.
+
+    Examples
+    --------
+    Shell::
+
+        $ python -m scdata.sandbox --port 8765 --latency 0.05
+        export SOUNDCLOUD_CLIENT_ID=sandbox-client-id
+        ...
+        # SoundCloud sandbox serving on http://127.0.0.1:8765 - press Ctrl-C to stop
+    """
+    args = _parser().parse_args(argv)
+    sandbox = Sandbox(
+        args.host,
+        args.port,
+        client_id=args.client_id,
+        client_secret=args.client_secret,
+        token_budget=args.token_budget,
+        token_ttl=args.token_ttl,
+        latency=args.latency,
+        artists=args.artists,
+        artist_tracks=args.artist_tracks,
+    )
+    try:
+        sandbox.start()
+    except OSError as error:
+        print(f"cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
+        return 1
+    stop = threading.Event()
+    previous = _install_handlers(stop)
+    try:
+        for name, value in sandbox.env.items():
+            print(f"export {name}={shlex.quote(value)}")
+        print(f"# SoundCloud sandbox serving on {sandbox.url} - press Ctrl-C to stop", flush=True)
+        while not stop.wait(0.2):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sandbox.stop()
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    return 0
+
+
+def _install_handlers(stop: threading.Event) -> dict[int, object]:
+    """Make SIGINT/SIGTERM set ``stop`` (only possible from the main thread)."""
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    return {signum: signal.signal(signum, handler) for signum in (signal.SIGINT, signal.SIGTERM)}

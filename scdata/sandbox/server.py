@@ -1,0 +1,406 @@
+"""The :class:`Sandbox` (a running emulator with controls for tests) and :func:`serve`."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import tempfile
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from .app import TOKEN_PATHS, App
+from .catalog import Catalog
+from .faults import RATE_LIMIT_SHAPES, TOKEN_FAULT_STATUSES, Fault, FaultTable
+from .handler import SandboxServer
+from .log import RequestLog, RequestRecord
+from .tokens import TokenStore
+
+__all__ = ["Sandbox", "serve"]
+
+
+class Sandbox:
+    """A local SoundCloud API emulator on a real HTTP port, with test controls.
+
+    Parameters
+    ----------
+    host, port
+        Where to listen; port 0 picks a free port.
+    client_id, client_secret
+        The only credentials the token endpoint accepts.
+    token_budget
+        Successful ``client_credentials`` exchanges before the token endpoint answers 429.
+    token_ttl
+        Access token lifetime in seconds (real clock).
+    latency
+        Seconds slept before answering each request; settable at run time.
+    artists, artist_tracks
+        Size of the ``artist-NNN`` part of the catalogue.
+
+    Examples
+    --------
+    >>> import requests
+    >>> with Sandbox(artists=2) as sb:
+    ...     token = requests.post(sb.token_url, data={"grant_type": "client_credentials"},
+    ...                           auth=(sb.client_id, sb.client_secret)).json()["access_token"]
+    ...     user = requests.get(sb.url + "/users/soundcloud:users:123456789",
+    ...                         headers={"Authorization": f"OAuth {token}"}).json()
+    >>> user["permalink"], user["track_count"]
+    ('big-catalog', 10000)
+    """
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        client_id: str = "sandbox-client-id",
+        client_secret: str = "sandbox-client-secret",
+        token_budget: int = 50,
+        token_ttl: float = 3599,
+        latency: float = 0.0,
+        artists: int = 200,
+        artist_tracks: int = 500,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.catalog = Catalog(artists=artists, artist_tracks=artist_tracks)
+        self._tokens = TokenStore(client_id, client_secret, budget=token_budget, ttl=token_ttl)
+        self._faults = FaultTable()
+        self._log = RequestLog()
+        self._app = App(self.catalog, self._tokens, self._faults, self._log, lambda: self.url)
+        self._app.latency = latency
+        self._server: SandboxServer | None = None
+        self._thread: threading.Thread | None = None
+        self._url: str | None = None
+
+    # -- lifecycle -----------------------------------------------------------------
+    def start(self) -> Sandbox:
+        """Bind and serve in a background thread; return ``self``.
+
+        Examples
+        --------
+        >>> sb = Sandbox(artists=0).start()
+        >>> sb.running
+        True
+        >>> sb.stop()
+        """
+        if self._server is not None:
+            raise RuntimeError("sandbox already started")
+        server = SandboxServer((self.host, self.port), self._app)
+        host, port = server.server_address[:2]
+        shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
+        self._url = f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True,
+            name=f"scdata-sandbox-{port}",
+        )  # fmt: skip
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and close every connection (idempotent).
+
+        Examples
+        --------
+        >>> sb = Sandbox(artists=0).start()
+        >>> sb.stop(); sb.stop(); sb.running
+        False
+        """
+        server, self._server = self._server, None
+        if server is None:
+            return
+        server.shutdown()
+        server.close_connections()
+        server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> Sandbox:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def running(self) -> bool:
+        """Whether the sandbox is serving."""
+        return self._server is not None
+
+    # -- addresses -----------------------------------------------------------------
+    @property
+    def url(self) -> str:
+        """API base URL, e.g. ``http://127.0.0.1:PORT`` (no trailing slash).
+
+        Examples
+        --------
+        >>> with Sandbox(artists=0) as sb:
+        ...     sb.url.startswith("http://127.0.0.1:"), sb.token_url == sb.url + "/oauth/token"
+        (True, True)
+        """
+        if self._url is None:
+            raise RuntimeError("sandbox not started")
+        return self._url
+
+    @property
+    def token_url(self) -> str:
+        """Token endpoint URL (``url + "/oauth/token"``)."""
+        return self.url + TOKEN_PATHS[0]
+
+    @property
+    def client_id(self) -> str:
+        """The accepted client id."""
+        return self._tokens.client_id
+
+    @property
+    def client_secret(self) -> str:
+        """The accepted client secret."""
+        return self._tokens.client_secret
+
+    @property
+    def env(self) -> dict[str, str]:
+        """Environment variables that point scdata (or other code) at this sandbox.
+
+        Examples
+        --------
+        >>> with Sandbox(artists=0) as sb:
+        ...     sb.env["SOUNDCLOUD_API_URL"] == sb.url, sb.env["SOUNDCLOUD_CLIENT_ID"]
+        (True, 'sandbox-client-id')
+        """
+        return {
+            "SOUNDCLOUD_CLIENT_ID": self.client_id,
+            "SOUNDCLOUD_CLIENT_SECRET": self.client_secret,
+            "SOUNDCLOUD_API_URL": self.url,
+            "SOUNDCLOUD_URL_GET_TOKEN": self.token_url,
+        }
+
+    # -- run-time settings -----------------------------------------------------------
+    @property
+    def latency(self) -> float:
+        """Seconds slept before answering each request.
+
+        Examples
+        --------
+        >>> sb = Sandbox(artists=0)
+        >>> sb.latency = 0.05
+        """
+        return self._app.latency
+
+    @latency.setter
+    def latency(self, seconds: float) -> None:
+        if seconds < 0:
+            raise ValueError("latency must be >= 0")
+        self._app.latency = seconds
+
+    @property
+    def token_budget(self) -> int:
+        """Successful ``client_credentials`` exchanges allowed in total (settable)."""
+        return self._tokens.budget
+
+    @token_budget.setter
+    def token_budget(self, budget: int) -> None:
+        self._tokens.budget = budget
+
+    # -- request log ---------------------------------------------------------------
+    @property
+    def requests(self) -> list[RequestRecord]:
+        """Snapshot of the request log (a list of :class:`RequestRecord`).
+
+        Examples
+        --------
+        >>> import requests
+        >>> with Sandbox(artists=0) as sb:
+        ...     _ = requests.get(sb.url + "/users/1")
+        ...     [(r.method, r.path, r.status) for r in sb.requests]
+        [('GET', '/users/1', 401)]
+        """
+        return self._log.snapshot()
+
+    def count(
+        self,
+        path: str | None = None,
+        *,
+        method: str | None = None,
+        status: int | None = None,
+        grant_type: str | None = None,
+    ) -> int:
+        """Count logged requests; ``path`` is an fnmatch glob on the path without query.
+
+        Examples
+        --------
+        >>> Sandbox(artists=0).count("/users/*/tracks", status=200)
+        0
+        """
+        return self._log.count(path, method=method, status=status, grant_type=grant_type)
+
+    def clear_log(self) -> None:
+        """Forget every logged request."""
+        self._log.clear()
+
+    @property
+    def token_exchanges(self) -> int:
+        """Successful ``client_credentials`` grants so far."""
+        return self._tokens.token_exchanges
+
+    @property
+    def refresh_exchanges(self) -> int:
+        """Successful ``refresh_token`` grants so far."""
+        return self._tokens.refresh_exchanges
+
+    # -- fault injection -------------------------------------------------------------
+    def fail(self, path: str = "*", status: int = 502, times: int = 1, html: bool = True) -> None:
+        """Answer the next ``times`` matching API requests with ``status``.
+
+        ``html=True`` sends a CDN-style HTML page, else the standard JSON error body.
+
+        Examples
+        --------
+        >>> Sandbox(artists=0).fail("/users/*", status=503, times=2)
+        """
+        if not 400 <= status <= 599:
+            raise ValueError("status must be 4xx or 5xx")
+        self._faults.arm(Fault("fail", path, times, {"status": status, "html": html}))
+
+    def rate_limit(
+        self,
+        path: str = "*",
+        times: int = 1,
+        reset_in: float | None = 2.0,
+        shape: str = "plays",
+    ) -> None:
+        """Answer the next ``times`` matching API requests with 429.
+
+        ``shape``: ``"plays"`` (documented body with ``reset_time`` = now + ``reset_in``;
+        ``None`` = far future), ``"bucket"`` (token by-IP bucket body), ``"standard"``
+        (standard error body), ``"edge"`` (``{"error": "Rate Limit Exceeded"}``) or
+        ``"text"`` (``Please slow down.``). Never a ``Retry-After`` header.
+
+        Examples
+        --------
+        >>> Sandbox(artists=0).rate_limit(shape="edge")
+        """
+        if shape not in RATE_LIMIT_SHAPES:
+            raise ValueError(f"shape must be one of {RATE_LIMIT_SHAPES}")
+        self._faults.arm(Fault("rate_limit", path, times, {"shape": shape, "reset_in": reset_in}))
+
+    def drop(self, path: str = "*", times: int = 1) -> None:
+        """Close the connection of the next ``times`` matching requests without replying.
+
+        Examples
+        --------
+        >>> Sandbox(artists=0).drop("/tracks/*")
+        """
+        self._faults.arm(Fault("drop", path, times))
+
+    def delay(self, path: str = "*", seconds: float = 1.0, times: int = 1) -> None:
+        """Sleep ``seconds`` more before answering the next ``times`` matching requests.
+
+        Examples
+        --------
+        >>> Sandbox(artists=0).delay(seconds=0.1)
+        """
+        if seconds < 0:
+            raise ValueError("seconds must be >= 0")
+        self._faults.arm(Fault("delay", path, times, {"seconds": seconds}))
+
+    def repeat_next_href(self, path: str = "/users/*/tracks", times: int = 1) -> None:
+        """Make the next ``times`` matching pages' ``next_href`` point at their own URL.
+
+        Examples
+        --------
+        >>> Sandbox(artists=0).repeat_next_href()
+        """
+        self._faults.arm(Fault("repeat_next_href", path, times))
+
+    def token_fault(self, status: int = 401, times: int = 1) -> None:
+        """Fail the next ``times`` token requests.
+
+        401 ``invalid_client``, 429 ``rate_limit_exceeded``, 400 ``invalid_grant``,
+        403 or 5xx a CDN HTML page.
+
+        Examples
+        --------
+        >>> Sandbox(artists=0).token_fault(429)
+        """
+        if status not in TOKEN_FAULT_STATUSES and not 500 <= status <= 599:
+            raise ValueError(f"status must be one of {TOKEN_FAULT_STATUSES} or 5xx")
+        self._faults.arm(Fault("token", "*", times, {"status": status}))
+
+    def expire_tokens(self) -> None:
+        """Invalidate every access token issued so far; refresh tokens stay valid.
+
+        Examples
+        --------
+        >>> Sandbox(artists=0).expire_tokens()
+        """
+        self._tokens.expire_all()
+
+    def clear_faults(self) -> None:
+        """Disarm every fault.
+
+        Examples
+        --------
+        >>> Sandbox(artists=0).clear_faults()
+        """
+        self._faults.clear()
+
+    def __repr__(self) -> str:
+        where = self._url if self._url and self.running else "stopped"
+        return f"<Sandbox {where}>"
+
+
+@contextlib.contextmanager
+def serve(
+    *, configure: bool = True, cache_dir: str | Path | None = None, **sandbox_kwargs: Any
+) -> Iterator[Sandbox]:
+    """Run a :class:`Sandbox` for the duration of a ``with`` block.
+
+    With ``configure=True`` scdata's default client is pointed at the sandbox (using
+    ``cache_dir``, or a temporary directory removed on exit) and restored afterwards.
+
+    Parameters
+    ----------
+    configure
+        Replace scdata's default client while the block runs.
+    cache_dir
+        Cache directory of that client.
+    **sandbox_kwargs
+        Passed to :class:`Sandbox`.
+
+    Examples
+    --------
+    >>> with serve(configure=False, artists=1) as sb:
+    ...     sb.url.startswith("http://127.0.0.1:")
+    True
+    """
+    with Sandbox(**sandbox_kwargs) as sb:
+        if not configure:
+            yield sb
+            return
+        import scdata.client  # lazy: the sandbox itself never depends on the client
+
+        temporary = None if cache_dir is not None else tempfile.mkdtemp(prefix="scdata-sandbox-")
+        try:
+            client = scdata.Client(
+                client_id=sb.client_id,
+                client_secret=sb.client_secret,
+                api_url=sb.url,
+                token_url=sb.token_url,
+                cache_dir=cache_dir if cache_dir is not None else temporary,
+            )
+            previous = scdata.client.replace_default(client)
+            try:
+                yield sb
+            finally:
+                scdata.client.replace_default(previous)
+        finally:
+            if temporary is not None:
+                shutil.rmtree(temporary, ignore_errors=True)

@@ -1,0 +1,90 @@
+"""The one ``requests_cache.CachedSession`` per client: cache backend, expiry and what is stored.
+
+Rules (see the implementation notes in the README):
+
+* only ``200`` answers to ``GET``/``HEAD`` are stored, for ``expire_after`` seconds;
+* the ``Authorization`` header is neither part of the cache key nor stored (requests-cache
+  redacts it; scdata always spells it with that exact case, which the redaction needs);
+* redirects are never followed by requests, so no redirect history, which requests-cache would
+  store without redaction, reaches the cache;
+* the token request uses its own plain session (:mod:`scdata.auth`), so it is never cached;
+* the SQLite file lives in a 0700 directory and is created 0600.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import requests
+from requests_cache import DEFAULT_IGNORED_PARAMS, DO_NOT_CACHE, CacheMixin
+from requests_cache.backends import SQLiteCache
+
+from ._version import __version__
+from .auth import TokenManager
+from .config import Settings
+from .ratelimits import RateLimiter
+from .transport import Transport
+
+IGNORED_PARAMETERS = (
+    *DEFAULT_IGNORED_PARAMS,
+    "oauth_token",
+    "client_id",
+    "client_secret",
+    "refresh_token",
+)
+USER_AGENT = f"scdata/{__version__} python-requests/{requests.__version__}"
+CACHE_FILE = "http_cache.sqlite"
+
+
+class SoundCloudSession(CacheMixin, Transport, requests.Session):
+    """``CachedSession`` whose cache misses go through :class:`scdata.transport.Transport`."""
+
+
+def _looks_like_json(response: requests.Response) -> bool:
+    """Cheap guard run before a write: only JSON bodies are stored (full parse happens in api)."""
+    if "json" not in response.headers.get("Content-Type", ""):
+        return False
+    body = response.content.strip()
+    return body[:1] in (b"{", b"[") and body[-1:] in (b"}", b"]")
+
+
+def cache_path(settings: Settings) -> Path:
+    """Path of the SQLite cache database for these settings."""
+    return settings.cache_dir / CACHE_FILE
+
+
+def build_session(settings: Settings, tokens: TokenManager) -> SoundCloudSession:
+    """Create the cached session for ``settings``.
+
+    Examples
+    --------
+    >>> from scdata.tokenstore import MemoryTokenStore
+    >>> settings = Settings.load(cache="memory")
+    >>> session = build_session(settings, TokenManager(settings, MemoryTokenStore()))
+    >>> session.settings.expire_after
+    3600
+    """
+    common = {
+        "expire_after": settings.expire_after if settings.cache != "off" else DO_NOT_CACHE,
+        "allowable_codes": (200,),
+        "allowable_methods": ("GET", "HEAD"),
+        "ignored_parameters": IGNORED_PARAMETERS,
+        "stale_if_error": False,
+        "filter_fn": _looks_like_json,
+    }
+    if settings.cache == "sqlite":
+        path = cache_path(settings)
+        settings.cache_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not path.exists():
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        backend: object = SQLiteCache(str(path), wal=True, busy_timeout=30_000)
+    else:
+        backend = "memory"
+    session = SoundCloudSession(backend=backend, **common)
+    session.scdata_settings = settings
+    session.scdata_tokens = tokens
+    session.scdata_limiter = RateLimiter(settings.rate_limit)
+    session.headers["User-Agent"] = USER_AGENT
+    session.headers["accept"] = "application/json; charset=utf-8"
+    return session

@@ -1,0 +1,98 @@
+"""The HTTP cache: hits, expiry, what is stored and what never is."""
+
+from __future__ import annotations
+
+import os
+import stat
+import time
+
+import pytest
+
+import scdata
+from scdata.session import cache_path
+
+from .test_auth import make_client
+
+
+def test_second_identical_call_makes_no_request(client, sandbox):
+    first = client.user("jowymusic")
+    sandbox.clear_log()
+    assert client.user("jowymusic") == first
+    assert sandbox.requests == []
+
+
+def test_resolve_is_cached_as_an_alias_without_following_redirects_twice(client, sandbox):
+    client.user("jowymusic")
+    paths = [r.path for r in sandbox.requests if r.path != "/oauth/token"]
+    assert paths[0] == "/resolve" and paths[1].startswith("/users/")
+    assert len(paths) == 2
+
+
+def test_entries_expire_after_expire_after_seconds(sandbox, cache_dir):
+    client = make_client(sandbox, cache_dir, expire_after=1)
+    client.user(sandbox.catalog.user("jowymusic")["id"])
+    time.sleep(1.2)
+    sandbox.clear_log()
+    client.user(sandbox.catalog.user("jowymusic")["id"])
+    assert sandbox.count("/users/*") == 1
+
+
+def test_errors_are_not_cached(client, sandbox):
+    assert scdata.SoundCloudError
+    for _ in range(2):
+        with pytest.raises(scdata.UserNotFoundError):
+            client.user("no-such-user-anywhere")
+    assert sandbox.count("/resolve", status=404) == 2
+
+
+def test_requests_carry_the_documented_headers(client, sandbox):
+    client.user("jowymusic")
+    api_calls = [r for r in sandbox.requests if r.path != "/oauth/token"]
+    assert api_calls and all(r.auth_scheme == "OAuth" for r in api_calls)
+    session = client.session
+    assert session.headers["accept"] == "application/json; charset=utf-8"
+    assert session.headers["User-Agent"].startswith(f"scdata/{scdata.__version__}")
+
+
+def test_cache_file_and_directory_are_private(client, cache_dir):
+    client.user("jowymusic")
+    assert stat.S_IMODE(os.stat(cache_dir).st_mode) == 0o700
+    assert stat.S_IMODE(os.stat(cache_path(client.settings)).st_mode) == 0o600
+
+
+def test_no_secret_or_token_in_the_cache_database(client, sandbox, cache_dir):
+    client.user("jowymusic")
+    client.tracks("jowymusic", limit=250)
+    sandbox.expire_tokens()  # a second token, via refresh, also passes through
+    client.user("big-catalog")
+    store = client.tokens.store
+    token = store.load()
+    secrets = {
+        sandbox.client_secret,
+        token.access_token.reveal(),
+        token.refresh_token.reveal(),
+        client.settings.basic_authorization().split()[1],
+    }
+    client.close()
+    files = [p for p in cache_dir.iterdir() if p.is_file() and p != store.path]
+    assert any(p.name.startswith("http_cache") for p in files)
+    for path in files:
+        data = path.read_bytes()
+        for secret in secrets:
+            assert secret.encode() not in data, f"{secret[:6]}… found in {path.name}"
+
+
+def test_cache_off_always_asks(sandbox, cache_dir):
+    client = make_client(sandbox, cache_dir, cache="off")
+    client.user(sandbox.catalog.user("jowymusic")["id"])
+    client.user(sandbox.catalog.user("jowymusic")["id"])
+    assert sandbox.count("/users/*") == 2
+    assert not cache_path(client.settings).exists()
+
+
+def test_memory_cache_keeps_nothing_on_disk(sandbox, cache_dir):
+    client = make_client(sandbox, cache_dir, cache="memory")
+    client.user("jowymusic")
+    client.user("jowymusic")
+    assert sandbox.count("/resolve") == 1
+    assert not cache_dir.exists() or not any(cache_dir.iterdir())
