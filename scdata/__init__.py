@@ -1,8 +1,10 @@
 """scdata: the SoundCloud public API as typed pandas DataFrames and lossless Parquet.
 
 >>> import scdata
->>> df = scdata.tracks_df("jowymusic")  # doctest: +SKIP
->>> scdata.to_parquet(df, "jowymusic.parquet")  # doctest: +SKIP
+>>> df = scdata.tracks_df("jowymusic")
+>>> path = scdata.to_parquet(df, "jowymusic.parquet")
+>>> scdata.read_parquet(path).equals(df)
+True
 
 ``tracks_df`` returns every track, typed and cached for an hour; ``to_parquet`` writes zstd
 Parquet atomically, and it reads back identically.
@@ -26,7 +28,8 @@ from .errors import (
     SoundCloudError,
     UserNotFoundError,
 )
-from .shortcuts import iter_tracks
+from .export import read_parquet, to_parquet
+from .shortcuts import iter_tracks, tracks_df, users_df
 
 logging.getLogger("scdata").addHandler(logging.NullHandler())
 
@@ -44,7 +47,11 @@ __all__ = [
     "configure",
     "get_token",
     "iter_tracks",
+    "read_parquet",
     "soundcloud_api",
+    "to_parquet",
+    "tracks_df",
     "user_info",
     "user_tracks",
+    "users_df",
 ]

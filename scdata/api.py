@@ -7,6 +7,7 @@ None-returning behaviour of the original service lives in :mod:`scdata.compat`.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -23,6 +24,7 @@ log = logging.getLogger("scdata")
 
 PAGE_SIZE = 200
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
+USER_PATH = re.compile(r"/users/(?:soundcloud:users:)?(\d+)/?$")
 
 
 class SoundCloudAPI:
@@ -36,9 +38,10 @@ class SoundCloudAPI:
     Examples
     --------
     >>> import scdata
-    >>> api = scdata.Client().api  # doctest: +SKIP
-    >>> api.user(scdata.userref.parse_user("jowymusic"))["username"]  # doctest: +SKIP
-    'Jowy'
+    >>> from scdata.userref import parse_user
+    >>> api = scdata.Client().api
+    >>> api.user(parse_user("jowymusic"))["username"]
+    'JOWY'
     """
 
     def __init__(self, session: SoundCloudSession) -> None:
@@ -106,25 +109,45 @@ class SoundCloudAPI:
         return urlunsplit((base.scheme, base.netloc, target.path, target.query, ""))
 
     # -- users -------------------------------------------------------------------------------
-    def user(self, ref: UserRef, *, offline: bool = False, refresh: bool = False) -> dict[str, Any]:
-        """The user object for ``ref``; :class:`UserNotFoundError` when there is none."""
-        flags = {"offline": offline, "refresh": refresh}
-        if ref.user_id is not None:
-            response = self.get(f"/users/{ref.urn}", **flags)
-        else:
-            response = self._resolve(ref, **flags)
+    def user_urn(self, ref: UserRef, **flags: bool) -> str:
+        """The user's URN: at once for an id, via ``/resolve`` for a name (one request, cached)."""
+        if ref.urn is not None:
+            return ref.urn
+        response = self.get("/resolve", {"url": ref.profile_url}, **flags)
         if response.status_code == 404:
             raise UserNotFoundError(ref)
-        user = self.parse(response)
-        if not isinstance(user, dict) or user.get("kind", "user") != "user":
-            self._forget(response)
+        if response.status_code not in REDIRECTS:
+            self.parse(response)  # raises APIError for anything but a redirect
             raise APIError(
-                f"{ref} is not a user",
-                status=200,
+                "/resolve answered without a redirect",
+                status=response.status_code,
                 url=response.request.path_url,
                 body=response.text,
             )
-        if "id" not in user and "urn" not in user:
+        location = response.headers.get("Location") or self._body_location(response)
+        match = USER_PATH.search(urlsplit(location or "").path)
+        if match is None:
+            raise APIError(
+                f"{ref} does not resolve to a user",
+                status=response.status_code,
+                url=response.request.path_url,
+                body=location or "",
+            )
+        return f"soundcloud:users:{match.group(1)}"
+
+    def user(self, ref: UserRef, *, offline: bool = False, refresh: bool = False) -> dict[str, Any]:
+        """The user object for ``ref``; :class:`UserNotFoundError` when there is none.
+
+        A name costs two requests the first time: ``/resolve`` (a 302 naming the user's URL,
+        cached as it is, never followed by requests) and ``/users/{urn}``.
+        """
+        flags = {"offline": offline, "refresh": refresh}
+        urn = self.user_urn(ref, **flags)
+        response = self.get(f"/users/{urn}", **flags)
+        if response.status_code == 404:
+            raise UserNotFoundError(ref)
+        user = self.parse(response)
+        if not isinstance(user, dict) or ("id" not in user and "urn" not in user):
             self._forget(response)
             raise APIError(
                 "the user object has neither id nor urn",
@@ -134,30 +157,16 @@ class SoundCloudAPI:
             )
         return user
 
-    def _resolve(self, ref: UserRef, **flags: bool) -> requests.Response:
-        """``/resolve`` answers 302; follow it by hand and alias the answer in the cache.
-
-        requests-cache would store a followed redirect's history with its Authorization
-        header, so the redirect is never followed by requests: the final 200 is stored under
-        its own URL and the ``/resolve`` request is recorded as an alias of it.
-        """
-        response = self.get("/resolve", {"url": ref.profile_url}, **flags)
-        if response.status_code not in REDIRECTS:
-            return response  # 200 from the alias, 404, or an error for the caller to raise
-        location = response.headers.get("Location") or self._body_location(response)
-        if not location:
-            raise APIError(
-                "/resolve answered a redirect without a location",
-                status=response.status_code,
-                url=response.request.path_url,
-            )
-        final = self.get(self.on_api_host(location), **flags)
-        final_key = getattr(final, "cache_key", None)
-        if final.status_code == 200 and final_key and self.session.scdata_settings.cache != "off":
-            self.session.cache.redirects[self.session.cache.create_key(response.request)] = (
-                final_key
-            )
-        return final
+    def cached_user(self, urn: str) -> dict[str, Any] | None:
+        """The user object if the cache has it (never a request), else ``None``."""
+        response = self.session.get(f"{self.base_url}/users/{urn}", only_if_cached=True)
+        if response.status_code != 200:
+            return None
+        try:
+            user = orjson.loads(response.content)
+        except orjson.JSONDecodeError:
+            return None
+        return user if isinstance(user, dict) else None
 
     @staticmethod
     def _body_location(response: requests.Response) -> str | None:

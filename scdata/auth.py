@@ -40,7 +40,8 @@ class TokenManager:
     Examples
     --------
     >>> from scdata.tokenstore import MemoryTokenStore
-    >>> manager = TokenManager(Settings.load(client_id="id", client_secret="s"), MemoryTokenStore())
+    >>> settings = Settings.load({}, client_id="id", client_secret="s")  # {}: no environment
+    >>> manager = TokenManager(settings, MemoryTokenStore())
     >>> manager  # no token fetched yet
     TokenManager(token_url='https://secure.soundcloud.com/oauth/token', store=MemoryTokenStore())
     """

@@ -141,7 +141,7 @@ class Settings:
 
     Examples
     --------
-    >>> s = Settings.load(client_id="abc", client_secret="xyz", cache="memory")
+    >>> s = Settings.load({}, client_id="abc", client_secret="xyz", cache="memory")
     >>> s.api_url
     'https://api.soundcloud.com'
     >>> "xyz" in repr(s)

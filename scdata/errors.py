@@ -20,10 +20,10 @@ class SoundCloudError(Exception):
     --------
     >>> import scdata
     >>> try:
-    ...     scdata.iter_tracks("no-such-user-xyz")
+    ...     scdata.tracks_df("no-such-user-xyz")
     ... except scdata.SoundCloudError as exc:
-    ...     print(type(exc).__name__)  # doctest: +SKIP
-    UserNotFoundError
+    ...     print(type(exc).__name__, "-", exc)
+    UserNotFoundError - No se pudo encontrar al usuario no-such-user-xyz
     """
 
 

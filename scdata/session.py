@@ -2,7 +2,9 @@
 
 Rules (see the implementation notes in the README):
 
-* only ``200`` answers to ``GET``/``HEAD`` are stored, for ``expire_after`` seconds;
+* only ``200`` answers to ``GET``/``HEAD`` are stored, for ``expire_after`` seconds, plus the
+  ``302`` of ``/resolve`` (its JSON body and ``Location`` name the user's URL), so that a cached
+  run never resolves a name again; errors are never stored;
 * the ``Authorization`` header is neither part of the cache key nor stored (requests-cache
   redacts it; scdata always spells it with that exact case, which the redaction needs);
 * redirects are never followed by requests, so no redirect history, which requests-cache would
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import requests
 from requests_cache import DEFAULT_IGNORED_PARAMS, DO_NOT_CACHE, CacheMixin
@@ -41,8 +44,13 @@ class SoundCloudSession(CacheMixin, Transport, requests.Session):
     """``CachedSession`` whose cache misses go through :class:`scdata.transport.Transport`."""
 
 
-def _looks_like_json(response: requests.Response) -> bool:
-    """Cheap guard run before a write: only JSON bodies are stored (full parse happens in api)."""
+def _storable(response: requests.Response) -> bool:
+    """Cheap guard run before a write: JSON 200s, and the 302s of ``/resolve``.
+
+    The full parse happens in :mod:`scdata.api`, which deletes an entry that does not parse.
+    """
+    if response.status_code == 302:
+        return urlsplit(response.url).path.rstrip("/").endswith("/resolve")
     if "json" not in response.headers.get("Content-Type", ""):
         return False
     body = response.content.strip()
@@ -67,11 +75,11 @@ def build_session(settings: Settings, tokens: TokenManager) -> SoundCloudSession
     """
     common = {
         "expire_after": settings.expire_after if settings.cache != "off" else DO_NOT_CACHE,
-        "allowable_codes": (200,),
+        "allowable_codes": (200, 302),
         "allowable_methods": ("GET", "HEAD"),
         "ignored_parameters": IGNORED_PARAMETERS,
         "stale_if_error": False,
-        "filter_fn": _looks_like_json,
+        "filter_fn": _storable,
     }
     if settings.cache == "sqlite":
         path = cache_path(settings)

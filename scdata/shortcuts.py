@@ -1,11 +1,16 @@
-"""Module-level functions that use the default client (``scdata.configure`` replaces it)."""
+"""Module-level functions that use the default client (``scdata.configure`` replaces it).
+
+Each one has the signature and the docstring of the :class:`scdata.Client` method it calls.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
 
-from .client import default_client
+import pandas as pd
+
+from .client import Client, default_client
 
 
 def iter_tracks(
@@ -14,26 +19,42 @@ def iter_tracks(
     *,
     offline: bool | None = None,
     refresh: bool | None = None,
+    progress: bool | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """Yield every track of ``user``, newest first, following cursor pages until the end.
+    return default_client().iter_tracks(
+        user, limit, offline=offline, refresh=refresh, progress=progress
+    )
 
-    Parameters
-    ----------
-    user : str or int
-        Username, numeric id, URN ``soundcloud:users:N`` or profile URL.
-    limit : int, optional
-        Stop after this many tracks (default: all of them).
-    offline, refresh : bool, optional
-        Answer only from the cache / refetch and replace cache entries.
 
-    Raises
-    ------
-    InvalidUserError, UserNotFoundError, AuthError, RateLimitError, APIError, OfflineError
+def tracks_df(
+    users: str | int | list[str | int],
+    limit: int | None = None,
+    *,
+    raw: bool = False,
+    workers: int = 8,
+    offline: bool | None = None,
+    refresh: bool | None = None,
+    progress: bool | None = None,
+) -> pd.DataFrame | list[dict[str, Any]]:
+    return default_client().tracks_df(
+        users, limit, raw=raw, workers=workers, offline=offline, refresh=refresh,
+        progress=progress,
+    )  # fmt: skip
 
-    Examples
-    --------
-    >>> import scdata
-    >>> for track in scdata.iter_tracks("jowymusic", limit=2):  # doctest: +SKIP
-    ...     print(track["title"])
-    """
-    return default_client().iter_tracks(user, limit, offline=offline, refresh=refresh)
+
+def users_df(
+    users: str | int | list[str | int],
+    *,
+    workers: int = 8,
+    offline: bool | None = None,
+    refresh: bool | None = None,
+) -> pd.DataFrame:
+    return default_client().users_df(users, workers=workers, offline=offline, refresh=refresh)
+
+
+for _function, _method in (
+    (iter_tracks, Client.iter_tracks),
+    (tracks_df, Client.tracks_df),
+    (users_df, Client.users_df),
+):
+    _function.__doc__ = _method.__doc__

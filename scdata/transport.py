@@ -93,6 +93,9 @@ class Transport:
                     backoff_delay(failures - 1, settings.retry_backoff), f"HTTP {status}", request
                 )
                 continue
+            # requests prepares a redirect's next request, Authorization header included;
+            # requests-cache would store it unredacted with a cached 302, so drop it here
+            response._next = None
             return response
 
     @staticmethod

@@ -21,11 +21,26 @@ def test_second_identical_call_makes_no_request(client, sandbox):
     assert sandbox.requests == []
 
 
-def test_resolve_is_cached_as_an_alias_without_following_redirects_twice(client, sandbox):
+def test_resolve_302_is_stored_as_is_and_reused(client, sandbox):
     client.user("jowymusic")
     paths = [r.path for r in sandbox.requests if r.path != "/oauth/token"]
-    assert paths[0] == "/resolve" and paths[1].startswith("/users/")
-    assert len(paths) == 2
+    assert paths == [
+        "/resolve",
+        f"/users/soundcloud:users:{sandbox.catalog.user('jowymusic')['id']}",
+    ]
+    sandbox.clear_log()
+    client.tracks("jowymusic", limit=5)  # the cached 302 names the user: no second resolve
+    assert [r.path for r in sandbox.requests if r.path != "/oauth/token"] == [
+        f"/users/soundcloud:users:{sandbox.catalog.user('jowymusic')['id']}/tracks"
+    ]
+
+
+def test_a_full_walk_costs_the_minimum_of_requests(client, sandbox):
+    tracks = list(client.iter_tracks("big-catalog"))
+    pages = -(-len(sandbox.catalog.tracks("big-catalog")) // 200)
+    api_requests = [r for r in sandbox.requests if r.path != "/oauth/token"]
+    assert len(api_requests) == 1 + pages + 1  # resolve, full pages, the final empty page
+    assert tracks
 
 
 def test_entries_expire_after_expire_after_seconds(sandbox, cache_dir):

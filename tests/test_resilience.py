@@ -161,3 +161,17 @@ def test_cache_hits_do_not_consume_the_rate_limit(sandbox, cache_dir):
     for _ in range(20):
         client.user(user_id)
     assert time.monotonic() - started < 1.0  # 20 network calls at 2/s would take ~10 s
+
+
+@pytest.mark.parametrize("kind", ["malformed", "truncated", "html", "shape"])
+def test_broken_200_bodies_raise_and_are_never_cached(fast_client, sandbox, kind):
+    sandbox.corrupt(path="/users/*/tracks", times=1, kind=kind)
+    with pytest.raises(scdata.APIError) as info:
+        fast_client.tracks("jowymusic", limit=5)
+    assert info.value.status == 200
+    # the broken answer left nothing behind: the next call asks again and gets the real page
+    assert len(fast_client.tracks("jowymusic", limit=5)) == 5
+    assert sandbox.count("/users/*/tracks") == 2
+    sandbox.clear_log()
+    fast_client.tracks("jowymusic", limit=5)
+    assert sandbox.requests == []

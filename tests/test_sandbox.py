@@ -871,3 +871,28 @@ def test_server_thread_is_a_daemon(sb: Sandbox) -> None:
         t for t in threading.enumerate() if t.name == f"scdata-sandbox-{sb.url.rsplit(':', 1)[1]}"
     ]
     assert len(threads) == 1 and threads[0].daemon
+
+
+@pytest.mark.parametrize("kind", ["malformed", "truncated", "html", "shape"])
+def test_corrupt_fault_answers_200_with_a_broken_body(kind):
+    with Sandbox(artists=0) as sb:
+        token = requests.post(
+            sb.token_url,
+            auth=(sb.client_id, sb.client_secret),
+            data={"grant_type": "client_credentials"},
+            timeout=5,
+        ).json()["access_token"]
+        sb.corrupt("/users/*", kind=kind)
+        r = requests.get(
+            f"{sb.url}/users/52461337", timeout=5, headers={"Authorization": f"OAuth {token}"}
+        )
+        assert r.status_code == 200
+        if kind == "shape":
+            assert r.json() == {"unexpected": True}
+        else:
+            with pytest.raises(json.JSONDecodeError):
+                json.loads(r.text)
+        again = requests.get(
+            f"{sb.url}/users/52461337", timeout=5, headers={"Authorization": f"OAuth {token}"}
+        )
+        assert again.json()["permalink"] == "jowymusic"

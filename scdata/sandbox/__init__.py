@@ -53,6 +53,6 @@ from __future__ import annotations
 from .catalog import Catalog
 from .cli import main
 from .log import RequestRecord
-from .server import Sandbox, serve
+from .server import Sandbox, serve, start
 
-__all__ = ["Catalog", "RequestRecord", "Sandbox", "main", "serve"]
+__all__ = ["Catalog", "RequestRecord", "Sandbox", "main", "serve", "start"]

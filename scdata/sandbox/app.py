@@ -15,7 +15,14 @@ from collections.abc import Callable, Mapping
 from urllib.parse import parse_qsl, unquote
 
 from .catalog import Catalog
-from .faults import Fault, FaultTable, fail_reply, rate_limit_reply, token_fault_reply
+from .faults import (
+    Fault,
+    FaultTable,
+    corrupt_reply,
+    fail_reply,
+    rate_limit_reply,
+    token_fault_reply,
+)
 from .log import RequestLog, RequestRecord
 from .replies import Reply, error_reply
 from .routes import ApiRequest, Router
@@ -113,7 +120,7 @@ class App:
         delay = self.faults.take(("delay",), paths, token_route=token_route)
         if delay is not None:
             time.sleep(delay.params["seconds"])
-        kinds = ("fail", "rate_limit", "drop") + (("token",) if token_route else ())
+        kinds = ("fail", "rate_limit", "drop", "corrupt") + (("token",) if token_route else ())
         fault = self.faults.take(kinds, paths, token_route=token_route)
         if fault is not None:
             return _fault_reply(fault)
@@ -141,4 +148,6 @@ def _fault_reply(fault: Fault) -> Reply | None:
         return fail_reply(params["status"], params["html"])
     if fault.kind == "rate_limit":
         return rate_limit_reply(params["shape"], params["reset_in"])
+    if fault.kind == "corrupt":
+        return corrupt_reply(params["kind"])
     return token_fault_reply(params["status"])

@@ -4,7 +4,8 @@ A fault has a kind, an fnmatch glob on the request path and a count; each matchi
 uses one up and the fault disarms at zero. Faults are matched first-armed first.
 
 Kinds: ``fail`` (5xx), ``rate_limit`` (429), ``drop`` (close without reply), ``delay``
-(extra sleep), ``repeat_next_href`` and ``token`` (token endpoint). Except ``token``,
+(extra sleep), ``corrupt`` (a 200 with a broken body), ``repeat_next_href`` and ``token``
+(token endpoint). Except ``token``,
 faults do not apply to the token endpoint unless their glob names it (contains
 ``oauth``), so ``path="*"`` means "every API request".
 """
@@ -23,9 +24,18 @@ from .formats import sc_time
 from .replies import Reply, cloudfront_html, error_reply, json_reply, text_reply
 from .tokens import token_error
 
-__all__ = ["RATE_LIMIT_SHAPES", "Fault", "FaultTable", "rate_limit_reply", "token_fault_reply"]
+__all__ = [
+    "CORRUPT_KINDS",
+    "RATE_LIMIT_SHAPES",
+    "Fault",
+    "FaultTable",
+    "corrupt_reply",
+    "rate_limit_reply",
+    "token_fault_reply",
+]
 
 RATE_LIMIT_SHAPES = ("plays", "bucket", "standard", "edge", "text")
+CORRUPT_KINDS = ("malformed", "truncated", "html", "shape")
 TOKEN_FAULT_STATUSES = (400, 401, 403, 429)
 _FAR_FUTURE = 10 * 365 * 86_400
 
@@ -109,6 +119,28 @@ def fail_reply(status: int, html: bool) -> Reply:
     503
     """
     return cloudfront_html(status) if html else error_reply(status)
+
+
+def corrupt_reply(kind: str) -> Reply:
+    """Return a ``200 OK`` whose body is broken in the way ``kind`` names.
+
+    ``malformed``: JSON content type, starts with ``{`` and ends with ``}`` but does not parse;
+    ``truncated``: JSON cut off mid-way; ``html``: an HTML page; ``shape``: valid JSON of the
+    wrong shape (``{"unexpected": true}``).
+
+    Examples
+    --------
+    >>> corrupt_reply("shape").body
+    b'{"unexpected":true}'
+    """
+    if kind == "html":
+        return text_reply(200, "<html><body>Service Unavailable</body></html>", "text/html")
+    if kind == "shape":
+        return json_reply(200, {"unexpected": True})
+    body = '{"collection": [{"kind": "track",, }], "next_href": null}'
+    if kind == "truncated":
+        body = '{"collection": [{"kind": "track", "id": 12'
+    return text_reply(200, body, "application/json; charset=utf-8")
 
 
 def rate_limit_reply(shape: str, reset_in: float | None) -> Reply:

@@ -13,7 +13,7 @@ from typing import Any
 
 from .app import TOKEN_PATHS, App
 from .catalog import Catalog
-from .faults import RATE_LIMIT_SHAPES, TOKEN_FAULT_STATUSES, Fault, FaultTable
+from .faults import CORRUPT_KINDS, RATE_LIMIT_SHAPES, TOKEN_FAULT_STATUSES, Fault, FaultTable
 from .handler import SandboxServer
 from .log import RequestLog, RequestRecord
 from .tokens import TokenStore
@@ -75,6 +75,7 @@ class Sandbox:
         self._server: SandboxServer | None = None
         self._thread: threading.Thread | None = None
         self._url: str | None = None
+        self._on_stop: contextlib.ExitStack | None = None
 
     # -- lifecycle -----------------------------------------------------------------
     def start(self) -> Sandbox:
@@ -110,6 +111,10 @@ class Sandbox:
         >>> sb.stop(); sb.stop(); sb.running
         False
         """
+        stack, self._on_stop = self._on_stop, None
+        if stack is not None:  # started by start(): undo its configuration too
+            stack.close()
+            return
         server, self._server = self._server, None
         if server is None:
             return
@@ -291,6 +296,20 @@ class Sandbox:
             raise ValueError(f"shape must be one of {RATE_LIMIT_SHAPES}")
         self._faults.arm(Fault("rate_limit", path, times, {"shape": shape, "reset_in": reset_in}))
 
+    def corrupt(self, path: str = "*", times: int = 1, kind: str = "malformed") -> None:
+        """Answer the next ``times`` matching API requests with a ``200`` and a broken body.
+
+        ``kind``: ``"malformed"`` (JSON content type, braces intact, does not parse),
+        ``"truncated"``, ``"html"`` or ``"shape"`` (valid JSON, wrong shape).
+
+        Examples
+        --------
+        >>> Sandbox(artists=0).corrupt("/users/*/tracks", kind="truncated")
+        """
+        if kind not in CORRUPT_KINDS:
+            raise ValueError(f"kind must be one of {CORRUPT_KINDS}")
+        self._faults.arm(Fault("corrupt", path, times, {"kind": kind}))
+
     def drop(self, path: str = "*", times: int = 1) -> None:
         """Close the connection of the next ``times`` matching requests without replying.
 
@@ -401,6 +420,29 @@ def serve(
                 yield sb
             finally:
                 scdata.client.replace_default(previous)
+                client.close()
         finally:
             if temporary is not None:
                 shutil.rmtree(temporary, ignore_errors=True)
+
+
+def start(
+    *, configure: bool = True, cache_dir: str | Path | None = None, **sandbox_kwargs: Any
+) -> Sandbox:
+    """Start a sandbox that runs until ``sb.stop()``: :func:`serve` without a ``with`` block.
+
+    Handy in a notebook, where the emulator should outlive a cell. With ``configure=True``,
+    scdata's default client points at it until ``stop()`` restores the previous one.
+
+    Examples
+    --------
+    >>> sb = start(configure=False, artists=1)
+    >>> sb.running
+    True
+    >>> sb.stop(); sb.running
+    False
+    """
+    stack = contextlib.ExitStack()
+    sb = stack.enter_context(serve(configure=configure, cache_dir=cache_dir, **sandbox_kwargs))
+    sb._on_stop = stack
+    return sb

@@ -1,0 +1,70 @@
+"""Looking after the cache: what it holds, and clearing it. Never shows a token."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from .client import Client
+from .session import cache_path
+
+
+def _size(client: Client) -> int:
+    base = cache_path(client.settings)
+    return sum(p.stat().st_size for p in base.parent.glob(base.name + "*") if p.is_file())
+
+
+def cache_report(client: Client) -> dict[str, Any]:
+    """Location, size, entries, expired entries and the token file's state, for display.
+
+    Examples
+    --------
+    >>> import scdata
+    >>> report = cache_report(scdata.Client(cache="memory"))
+    >>> report["backend"], report["entries"]
+    ('memory', 0)
+    """
+    settings = client.settings
+    cache = client.session.cache
+    entries = len(cache.responses)
+    expired = sum(1 for _ in cache.filter(valid=False, expired=True))
+    report: dict[str, Any] = {"backend": settings.cache}
+    if settings.cache == "sqlite":
+        report["location"] = str(cache_path(settings))
+        report["size"] = f"{_size(client) / 2**20:.1f} MiB"
+    report["entries"] = entries
+    report["expired entries"] = expired
+    store = client.tokens.store
+    path = getattr(store, "path", None)
+    if path is not None:
+        report["token file"] = str(path) if path.exists() else "none"
+    token = store.load()
+    if token is None:
+        report["token"] = "none stored"
+    else:
+        when = datetime.fromtimestamp(token.expires_at, UTC)
+        state = "valid" if token.fresh(0) else "expired (renewed with its refresh token on use)"
+        left = max(0, round(token.expires_at - time.time()))
+        report["token"] = f"{state}, expires {when:%Y-%m-%d %H:%M:%S} UTC (in {left} s)"
+    return report
+
+
+def clear_cache(client: Client, *, expired_only: bool = False) -> int:
+    """Delete cached answers (only the expired ones with ``expired_only``); return how many.
+
+    The token file is kept: deleting it would spend a client-credentials exchange.
+
+    Examples
+    --------
+    >>> import scdata
+    >>> clear_cache(scdata.Client(cache="memory"))
+    0
+    """
+    cache = client.session.cache
+    before = len(cache.responses)
+    if expired_only:
+        cache.delete(expired=True)
+    else:
+        cache.clear()
+    return before - len(cache.responses)

@@ -1,0 +1,594 @@
+"""The columns of scdata's frames, declared once.
+
+Every column of the tracks and users frames is declared here exactly once, as a
+:class:`Column`: its name, its kind (which fixes the pandas dtype and the
+Arrow/Parquet type), a one-line description, and the field of the API object it
+comes from. Everything else is derived from these two tuples:
+
+- :func:`nested_arrow_schema`: the Arrow schema the raw API dicts are read with
+  (``pa.Table.from_pylist(page, schema=...)``);
+- :func:`arrow_schema`: the final Arrow schema, i.e. what goes to Parquet;
+- :func:`pandas_dtypes`: the dtype of every frame column;
+- :func:`columns_markdown` / :func:`columns_document`: the documentation
+  (``docs/columns.md`` is generated with ``python -m scdata.schema``).
+
+Column names are the API's own field names. Fields of the nested ``user``
+object take ``user_`` as a prefix (``user.username`` -> ``user_username``).
+Note that ``user_favorite`` and ``user_playback_count`` are the API's own
+*track* fields (about the calling user), not fields of the nested ``user``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+__all__ = [
+    "KINDS",
+    "SCHEMA_VERSION",
+    "TIMESTAMP_FORMAT",
+    "TRACK_COLUMNS",
+    "USER_COLUMNS",
+    "Column",
+    "Kind",
+    "SchemaError",
+    "arrow_schema",
+    "column_names",
+    "columns_document",
+    "columns_markdown",
+    "nested_arrow_schema",
+    "pandas_dtypes",
+]
+
+#: Bumped whenever a column is added, removed, renamed or changes type.
+SCHEMA_VERSION = "1"
+
+#: How the public API writes every timestamp (always UTC, literal ``+0000``).
+TIMESTAMP_FORMAT = "%Y/%m/%d %H:%M:%S %z"
+
+Kind = Literal["int", "float", "bool", "str", "timestamp", "list"]
+
+#: Every kind, with its pandas dtype, its Arrow/Parquet type and DuckDB's name for it.
+KINDS: dict[str, dict[str, str]] = {
+    "int": {"pandas": "Int64", "arrow": "int64", "duckdb": "BIGINT"},
+    "float": {"pandas": "float64", "arrow": "double", "duckdb": "DOUBLE"},
+    "bool": {"pandas": "boolean", "arrow": "bool", "duckdb": "BOOLEAN"},
+    "str": {"pandas": "str", "arrow": "large_string", "duckdb": "VARCHAR"},
+    "timestamp": {
+        "pandas": "datetime64[us, UTC]",
+        "arrow": "timestamp[us, tz=UTC]",
+        "duckdb": "TIMESTAMP WITH TIME ZONE",
+    },
+    "list": {"pandas": "object (list of str)", "arrow": "list<string>", "duckdb": "VARCHAR[]"},
+}
+
+
+class SchemaError(ValueError):
+    """An API value does not fit its declared column (e.g. ``"12"`` for an int).
+
+    The message names the column, the API field, the offending value and the
+    record it came from.
+    """
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a frame.
+
+    Parameters
+    ----------
+    name : str
+        Column name: the API field name, ``user_`` + field for the nested user.
+    kind : {"int", "float", "bool", "str", "timestamp", "list"}
+        Fixes the pandas dtype and the Arrow type (see :data:`KINDS`).
+    description : str
+        One line, shown in ``docs/columns.md``.
+    source : str
+        Dotted path of the API field (``"user.username"``). For a derived
+        column, the field it is computed from.
+    derived : bool, default False
+        True when the API has no such field and scdata computes it.
+    values : tuple of str, default ()
+        The documented values of a closed set (``license``, ``access``...).
+        Informational only: the column stays ``str`` and keeps unknown values.
+    urn_collection : str or None, default None
+        For the id/urn pair of one object: the URN collection (``"tracks"``,
+        ``"users"``). Each one of the pair is filled in from the other when
+        the API omits it.
+
+    Examples
+    --------
+    >>> c = Column("playback_count", "int", "Number of plays.", "playback_count")
+    >>> c.pandas_dtype
+    Int64Dtype()
+    >>> c.arrow_type
+    DataType(int64)
+    """
+
+    name: str
+    kind: Kind
+    description: str
+    source: str
+    derived: bool = False
+    values: tuple[str, ...] = ()
+    urn_collection: str | None = None
+
+    @property
+    def path(self) -> tuple[str, ...]:
+        """The API path as a tuple, e.g. ``("user", "username")``."""
+        return tuple(self.source.split("."))
+
+    @property
+    def arrow_type(self) -> pa.DataType:
+        """The final Arrow type (what goes to Parquet)."""
+        return _ARROW_FINAL[self.kind]
+
+    @property
+    def raw_arrow_type(self) -> pa.DataType:
+        """The Arrow type the raw JSON value is read as."""
+        return _ARROW_RAW[self.kind]
+
+    @property
+    def pandas_dtype(self) -> object:
+        """The dtype of this column in a pandas frame."""
+        return _PANDAS[self.kind]
+
+
+_ARROW_RAW: dict[str, pa.DataType] = {
+    "int": pa.int64(),
+    "float": pa.float64(),
+    "bool": pa.bool_(),
+    "str": pa.large_string(),
+    "timestamp": pa.large_string(),
+    "list": pa.list_(pa.string()),
+}
+_ARROW_FINAL: dict[str, pa.DataType] = {
+    **_ARROW_RAW,
+    "timestamp": pa.timestamp("us", tz="UTC"),
+}
+_PANDAS: dict[str, object] = {
+    "int": pd.Int64Dtype(),
+    "float": np.dtype("float64"),
+    "bool": pd.BooleanDtype(),
+    "str": pd.StringDtype(na_value=np.nan),
+    "timestamp": pd.DatetimeTZDtype("us", "UTC"),
+    "list": np.dtype("object"),
+}
+
+_LICENSES = (
+    "all-rights-reserved",
+    "no-rights-reserved",
+    "cc-by",
+    "cc-by-nc",
+    "cc-by-nd",
+    "cc-by-sa",
+    "cc-by-nc-nd",
+    "cc-by-nc-sa",
+)
+
+
+def _c(name: str, kind: Kind, description: str, source: str | None = None, **kw: object) -> Column:
+    return Column(name, kind, description, source if source is not None else name, **kw)  # type: ignore[arg-type]
+
+
+TRACK_COLUMNS: tuple[Column, ...] = (
+    _c(
+        "urn",
+        "str",
+        "Track URN `soundcloud:tracks:<n>`, the key (duplicates dropped); built from `id` "
+        "when absent.",
+        urn_collection="tracks",
+    ),
+    _c(
+        "id",
+        "int",
+        "Numeric track id (deprecated by the API in 2025); parsed from `urn` when absent.",
+        urn_collection="tracks",
+    ),
+    _c("kind", "str", "Object type, always `track`.", values=("track",)),
+    _c("title", "str", "Track title."),
+    _c("permalink_url", "str", "Public page, `https://soundcloud.com/<user>/<track>`."),
+    _c("uri", "str", "API URL of the track (opaque: may hold the id or the URN)."),
+    _c("created_at", "timestamp", "Upload time."),
+    _c("duration", "int", "Length in milliseconds."),
+    _c("duration_s", "float", "Length in seconds (`duration / 1000`).", "duration", derived=True),
+    _c("genre", "str", "Genre as typed by the uploader (free text)."),
+    _c(
+        "tag_list",
+        "str",
+        "Tags exactly as sent: space separated, multi-word tags in double quotes, "
+        "machine tags first.",
+    ),
+    _c("tags", "list", "User tags parsed from `tag_list`, in order.", "tag_list", derived=True),
+    _c(
+        "machine_tags",
+        "list",
+        "Machine tags (`namespace:key=value`) parsed from `tag_list`, in order.",
+        "tag_list",
+        derived=True,
+    ),
+    _c("description", "str", "Track description."),
+    _c("metadata_artist", "str", "Artist name when it differs from the uploader."),
+    _c("label_name", "str", "Record label."),
+    _c("release", "str", "Release (album, EP) name."),
+    _c("release_year", "int", "Year of release."),
+    _c("release_month", "int", "Month of release."),
+    _c("release_day", "int", "Day of release."),
+    _c("isrc", "str", "International Standard Recording Code."),
+    _c("bpm", "float", "Tempo in beats per minute."),
+    _c("key_signature", "str", "Musical key."),
+    _c("license", "str", "Licence.", values=_LICENSES),
+    _c("sharing", "str", "Visibility.", values=("public", "private")),
+    _c("access", "str", "What the caller may do.", values=("playable", "preview", "blocked")),
+    _c("embeddable_by", "str", "Who may embed it (deprecated).", values=("all", "me", "none")),
+    _c("streamable", "bool", "Whether it can be streamed."),
+    _c("downloadable", "bool", "Whether it can be downloaded."),
+    _c("commentable", "bool", "Whether comments are allowed."),
+    _c("reveal_stats", "bool", "Whether play and like counts are shown (false: quiet mode)."),
+    _c("reveal_comments", "bool", "Whether comments are shown (false: quiet mode)."),
+    _c("playback_count", "int", "Number of plays."),
+    _c("favoritings_count", "int", "Number of likes."),
+    _c("reposts_count", "int", "Number of reposts."),
+    _c("comment_count", "int", "Number of comments."),
+    _c("download_count", "int", "Number of downloads."),
+    _c("user_favorite", "bool", "Whether the calling user liked it (a track field)."),
+    _c("user_playback_count", "int", "Plays by the calling user (a track field)."),
+    _c(
+        "available_country_codes",
+        "list",
+        "Country codes where it is available (a string is split on commas/spaces).",
+    ),
+    _c("artwork_url", "str", "Cover image (JPEG)."),
+    _c("waveform_url", "str", "Waveform image (PNG)."),
+    _c("stream_url", "str", "API stream URL (deprecated)."),
+    _c("download_url", "str", "API download URL, when downloadable."),
+    _c("purchase_url", "str", "Buy link."),
+    _c("purchase_title", "str", "Text of the buy link."),
+    _c("secret_uri", "str", "Secret API URL of a private track."),
+    _c("policy", "str", "Monetisation policy (allow-listed clients only)."),
+    _c("monetization_model", "str", "Monetisation model (allow-listed clients only)."),
+    _c(
+        "user_urn",
+        "str",
+        "Uploader URN `soundcloud:users:<n>`; built from `user.id` when absent.",
+        "user.urn",
+        urn_collection="users",
+    ),
+    _c(
+        "user_id",
+        "int",
+        "Uploader numeric id; parsed from `user.urn` when absent.",
+        "user.id",
+        urn_collection="users",
+    ),
+    _c("user_username", "str", "Uploader display name.", "user.username"),
+    _c("user_permalink", "str", "Uploader URL slug.", "user.permalink"),
+    _c("user_permalink_url", "str", "Uploader page.", "user.permalink_url"),
+    _c("user_avatar_url", "str", "Uploader avatar (JPEG).", "user.avatar_url"),
+    _c("user_full_name", "str", "Uploader full name.", "user.full_name"),
+    _c("user_city", "str", "Uploader city.", "user.city"),
+    _c("user_country", "str", "Uploader country.", "user.country"),
+    _c("user_followers_count", "int", "Uploader's followers.", "user.followers_count"),
+    _c("user_followings_count", "int", "Accounts the uploader follows.", "user.followings_count"),
+    _c("user_track_count", "int", "Uploader's public tracks.", "user.track_count"),
+    _c("user_playlist_count", "int", "Uploader's public playlists.", "user.playlist_count"),
+    _c(
+        "user_public_favorites_count",
+        "int",
+        "Public tracks the uploader liked.",
+        "user.public_favorites_count",
+    ),
+    _c("user_plan", "str", "Uploader's subscription plan.", "user.plan"),
+)
+
+USER_COLUMNS: tuple[Column, ...] = (
+    _c(
+        "urn",
+        "str",
+        "User URN `soundcloud:users:<n>`, the key (duplicates dropped); built from `id` "
+        "when absent.",
+        urn_collection="users",
+    ),
+    _c(
+        "id",
+        "int",
+        "Numeric user id (deprecated by the API in 2025); parsed from `urn` when absent.",
+        urn_collection="users",
+    ),
+    _c("kind", "str", "Object type, always `user`.", values=("user",)),
+    _c("username", "str", "Display name."),
+    _c("permalink", "str", "URL slug."),
+    _c("permalink_url", "str", "Profile page, `https://soundcloud.com/<permalink>`."),
+    _c("uri", "str", "API URL of the user (opaque: may hold the id or the URN)."),
+    _c("avatar_url", "str", "Avatar image (JPEG)."),
+    _c("created_at", "timestamp", "Account creation time."),
+    _c("last_modified", "timestamp", "Last profile change."),
+    _c("first_name", "str", "First name (often empty)."),
+    _c("last_name", "str", "Last name (often empty)."),
+    _c("full_name", "str", "Full name (often empty)."),
+    _c("description", "str", "Profile text."),
+    _c("city", "str", "City."),
+    _c("country", "str", "Country."),
+    _c("website", "str", "Website URL."),
+    _c("website_title", "str", "Website link text."),
+    _c("myspace_name", "str", "MySpace name."),
+    _c("discogs_name", "str", "Discogs name."),
+    _c("plan", "str", "Subscription plan (`Free`, `Pro Plus`...)."),
+    _c("track_count", "int", "Public tracks."),
+    _c("playlist_count", "int", "Public playlists."),
+    _c("public_favorites_count", "int", "Public tracks liked."),
+    _c("likes_count", "int", "Likes (deprecated)."),
+    _c("reposts_count", "int", "Reposts."),
+    _c("followers_count", "int", "Followers."),
+    _c("followings_count", "int", "Accounts followed."),
+    _c("comments_count", "int", "Comments (deprecated, always 0)."),
+    _c("online", "bool", "Online flag (deprecated, always false)."),
+)
+
+
+def column_names(columns: tuple[Column, ...]) -> list[str]:
+    """Return the column names in frame order.
+
+    Parameters
+    ----------
+    columns : tuple of Column
+        :data:`TRACK_COLUMNS` or :data:`USER_COLUMNS`.
+
+    Returns
+    -------
+    list of str
+
+    Examples
+    --------
+    >>> column_names(TRACK_COLUMNS)[:3]
+    ['urn', 'id', 'kind']
+    """
+    return [c.name for c in columns]
+
+
+def nested_arrow_schema(columns: tuple[Column, ...]) -> pa.Schema:
+    """Build the Arrow schema the raw API dicts are read with.
+
+    Nested API objects (``user``) become struct fields; derived columns are
+    left out; timestamps are still strings. Keys of the dicts that are not in
+    this schema are ignored by ``pa.Table.from_pylist``.
+
+    Parameters
+    ----------
+    columns : tuple of Column
+        :data:`TRACK_COLUMNS` or :data:`USER_COLUMNS`.
+
+    Returns
+    -------
+    pyarrow.Schema
+
+    Examples
+    --------
+    >>> s = nested_arrow_schema(TRACK_COLUMNS)
+    >>> s.field("created_at").type
+    DataType(large_string)
+    >>> s.field("user").type.field("username").type
+    DataType(large_string)
+    """
+    top: dict[str, pa.DataType | dict[str, pa.DataType]] = {}
+    for col in columns:
+        if col.derived:
+            continue
+        path = col.path
+        if len(path) == 1:
+            top[path[0]] = col.raw_arrow_type
+        elif len(path) == 2:
+            nested = top.setdefault(path[0], {})
+            assert isinstance(nested, dict)
+            nested[path[1]] = col.raw_arrow_type
+        else:  # pragma: no cover - guarded by the schema tests
+            raise ValueError(f"column {col.name!r}: source nested too deeply: {col.source!r}")
+    fields = []
+    for name, typ in top.items():
+        if isinstance(typ, dict):
+            typ = pa.struct([pa.field(k, v) for k, v in typ.items()])
+        fields.append(pa.field(name, typ))
+    return pa.schema(fields)
+
+
+def arrow_schema(columns: tuple[Column, ...]) -> pa.Schema:
+    """Build the final Arrow schema: the frame's columns, as written to Parquet.
+
+    Parameters
+    ----------
+    columns : tuple of Column
+        :data:`TRACK_COLUMNS` or :data:`USER_COLUMNS`.
+
+    Returns
+    -------
+    pyarrow.Schema
+
+    Examples
+    --------
+    >>> s = arrow_schema(TRACK_COLUMNS)
+    >>> s.field("created_at").type
+    TimestampType(timestamp[us, tz=UTC])
+    >>> s.field("tags").type
+    ListType(list<item: string>)
+    """
+    return pa.schema([pa.field(c.name, c.arrow_type) for c in columns])
+
+
+def pandas_dtypes(columns: tuple[Column, ...]) -> dict[str, object]:
+    """Map every column name to its pandas dtype, in frame order.
+
+    Parameters
+    ----------
+    columns : tuple of Column
+        :data:`TRACK_COLUMNS` or :data:`USER_COLUMNS`.
+
+    Returns
+    -------
+    dict of str to dtype
+        Usable with ``DataFrame.astype`` and comparable with ``df.dtypes``.
+
+    Examples
+    --------
+    >>> dtypes = pandas_dtypes(TRACK_COLUMNS)
+    >>> dtypes["playback_count"], dtypes["created_at"]
+    (Int64Dtype(), datetime64[us, UTC])
+    """
+    return {c.name: c.pandas_dtype for c in columns}
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def columns_markdown(columns: tuple[Column, ...]) -> str:
+    """Render the columns as a Markdown table (used for ``docs/columns.md``).
+
+    Parameters
+    ----------
+    columns : tuple of Column
+        :data:`TRACK_COLUMNS` or :data:`USER_COLUMNS`.
+
+    Returns
+    -------
+    str
+        A Markdown table, one row per column, ending with a newline.
+
+    Examples
+    --------
+    >>> print(columns_markdown(USER_COLUMNS).splitlines()[2])
+    | 1 | `urn` | str | large_string | `urn` | User URN `soundcloud:users:<n>`, ... |
+    """
+    lines = [
+        "| # | column | pandas dtype | Parquet (Arrow) type | API source | description |",
+        "|---|---|---|---|---|---|",
+    ]
+    for i, col in enumerate(columns, 1):
+        source = f"derived from `{col.source}`" if col.derived else f"`{col.source}`"
+        description = col.description
+        if col.values:
+            description += " Known values: " + ", ".join(f"`{v}`" for v in col.values) + "."
+        lines.append(
+            f"| {i} | `{col.name}` | {KINDS[col.kind]['pandas']} | {KINDS[col.kind]['arrow']} "
+            f"| {source} | {_cell(description)} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+_DOC_HEAD = """\
+# scdata columns (schema version {version})
+
+<!-- Generated by `python -m scdata.schema > docs/columns.md`; do not edit by hand. -->
+<!-- The source of truth is scdata/schema.py; a test checks this file is up to date. -->
+
+`scdata.frames.tracks_frame` (behind `scdata.tracks_df`) and `scdata.frames.users_frame`
+return exactly these columns, in this order, with these dtypes, whether there are 0, 1 or
+100,000 rows, and `scdata.export.read_parquet` gives them back unchanged from a file
+written by `scdata.export.to_parquet`. The index is a plain `RangeIndex`.
+
+## Types
+
+| kind | pandas dtype | Parquet (Arrow) type | DuckDB type |
+|---|---|---|---|
+{kinds}
+## Rules
+
+- **Names** are the API's field names. Fields of the nested `user` object get the prefix
+  `user_` (`user.username` -> `user_username`). `user_favorite` and `user_playback_count`
+  are the API's own track fields (about the calling user), not fields of `user`.
+- **Missing stays missing**: an API `null` (or an absent key) is `<NA>` (Int64, boolean),
+  `NaN` (str, float64), `NaT` (timestamps) or `None` (lists); a count is never turned into
+  0 or into a float. Empty strings (`""`, frequent in `first_name`...) are kept as `""`.
+- **ids and URNs**: ids are 64-bit integers (exact up to 2^63-1). `urn` is the key: rows
+  with a `urn` already seen are dropped, keeping the first (rows without any urn are all
+  kept). When `urn` is absent it is built from `id` (`soundcloud:tracks:<id>`), when `id`
+  is absent it is parsed from `urn`; the same for `user_urn` / `user_id`.
+- **Timestamps** arrive as `"yyyy/MM/dd HH:mm:ss +0000"` and become
+  `datetime64[us, UTC]`; a string in another format raises `scdata.schema.SchemaError`.
+- **duration** stays in milliseconds (Int64); `duration_s` is float64 seconds.
+- **Tags**: `tag_list` is kept verbatim. `tags` and `machine_tags` are parsed from it:
+  a `"` opens a quoted (multi-word) tag and the next `"` closes it; text outside quotes is
+  split on whitespace; empty tags are dropped; leading/trailing spaces are ignored; a tag
+  like `namespace:key=value` (e.g. `soundcloud:source=web-record`) goes to
+  `machine_tags` only. An **unbalanced quote never raises**: the unclosed quote runs to
+  the end of the string, so `rock "hip hop` gives `["rock", "hip hop"]`.
+  A null `tag_list` gives null `tags` and `machine_tags`.
+- **List columns** (`tags`, `machine_tags`, `available_country_codes`) are `object`
+  columns of Python lists of `str` in pandas and `list<string>` in Parquet. Plain
+  `pd.read_parquet` returns them as numpy arrays of `str` (which `assert_frame_equal`
+  treats as equal); `scdata.read_parquet` returns lists again. An `ArrowDtype(list)`
+  column is deliberately avoided: plain `pd.read_parquet` then fails with
+  `TypeError: data type 'list<item: string>[pyarrow]' not understood`.
+- **Closed sets** (`kind`, `license`, `sharing`, `access`, `embeddable_by`) are `str`,
+  not `category`, and their known values are listed below for reference. Measured with
+  pandas 3.1/pyarrow 26: a `category` column with declared categories survives a plain
+  `pd.read_parquet` only when the file has rows; a 0-row file reads back with empty
+  `object` categories, so it would not round-trip, and two frames with different
+  categories concatenate to `str` anyway. The cost of `str` is small: 1.8 MiB against
+  0.1 MiB per such column per 100,000 rows. DuckDB and Spark see VARCHAR either way.
+  Unknown values are kept, never turned into missing.
+- **Unknown API fields** are ignored. A value of the wrong type (e.g. `"12"` for an
+  Int64 column, `1` for a boolean) raises `scdata.schema.SchemaError` naming the column,
+  the API field and the record. Arrow truncates a JSON number with a fraction (`12.5`)
+  in an Int64 column to `12`; the API sends integers there.
+- `available_country_codes` may arrive as an array (normal), `null`, or a string
+  (`"DE,GB"` or `"DE GB"`, split on commas and whitespace).
+
+## Parquet files
+
+- zstd compression; file key-value metadata `scdata_version`, `scdata_schema_version`,
+  `scdata_fetched_at` (ISO 8601 UTC), `scdata_table` (`tracks`/`users`),
+  `scdata_columns`, plus pyarrow's `pandas` metadata, so plain `pd.read_parquet` restores
+  `Int64`, `boolean`, `str` and `datetime64[us, UTC]` too.
+- Strings are Arrow `large_string` because that is how pandas' `str` dtype stores them:
+  no conversion when building the frame. Every reader sees plain strings
+  (DuckDB `VARCHAR`, Spark `string`).
+- Timestamps are `TIMESTAMP(MICROS, isAdjustedToUTC=true)`, lists are standard 3-level
+  Parquet lists: DuckDB reads `TIMESTAMP WITH TIME ZONE` and `VARCHAR[]` (tested),
+  Spark `timestamp` and `array<string>` (by the Parquet spec; not tested here).
+- Partitioned datasets (`partition_cols`): `scdata.export.read_parquet(dir)` restores the
+  partition columns' dtypes and the column order; plain `pd.read_parquet(dir)` gives them
+  as `category`. Rows come back grouped by partition.
+
+## Tracks (`TRACK_COLUMNS`, {n_tracks} columns)
+
+{tracks}
+## Users (`USER_COLUMNS`, {n_users} columns)
+
+Rows of `scdata.users_frame` (e.g. followings); the `subscriptions` array and the `/me`
+extras are not kept.
+
+{users}"""
+
+
+def columns_document() -> str:
+    """Render the whole ``docs/columns.md`` (rules plus both column tables).
+
+    Returns
+    -------
+    str
+        The Markdown document; ``python -m scdata.schema`` prints it.
+
+    Examples
+    --------
+    >>> columns_document().splitlines()[0]
+    '# scdata columns (schema version 1)'
+    """
+    kinds = "".join(
+        f"| {k} | {v['pandas']} | {v['arrow']} | {v['duckdb']} |\n" for k, v in KINDS.items()
+    )
+    return _DOC_HEAD.format(
+        version=SCHEMA_VERSION,
+        kinds=kinds,
+        n_tracks=len(TRACK_COLUMNS),
+        tracks=columns_markdown(TRACK_COLUMNS),
+        n_users=len(USER_COLUMNS),
+        users=columns_markdown(USER_COLUMNS),
+    )
+
+
+if __name__ == "__main__":  # pragma: no cover
+    print(columns_document(), end="")

@@ -1,0 +1,32 @@
+"""The emulator as users meet it: serve() and start() point scdata's default client at it."""
+
+from __future__ import annotations
+
+import pytest
+
+import scdata
+from scdata.client import default_client, replace_default
+from scdata.sandbox import serve, start
+
+
+def test_serve_configures_the_default_client_and_restores_it():
+    mine = scdata.Client(client_id="x", client_secret="y", cache="memory")
+    replace_default(mine)
+    with serve(artists=2) as sb:
+        assert default_client() is not mine
+        assert default_client().settings.api_url == sb.url
+        assert scdata.user_info("jowymusic")["permalink"] == "jowymusic"
+        assert len(scdata.user_tracks("jowymusic", 3, 0)) == 3
+        assert sb.token_exchanges == 1
+    assert default_client() is mine
+
+
+def test_start_runs_until_stop():
+    sb = start(artists=1)
+    try:
+        assert scdata.user_info("empty-artist")["track_count"] == 0
+    finally:
+        sb.stop()
+    assert not sb.running
+    with pytest.raises(scdata.ConfigurationError):  # back to the (empty) environment
+        scdata.get_token()
