@@ -6,11 +6,12 @@ None-returning behaviour of the original service lives in :mod:`scdata.compat`.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 import time
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, Generic, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import orjson
@@ -22,6 +23,7 @@ from .userref import UserRef
 
 log = logging.getLogger("scdata")
 
+T = TypeVar("T")
 PAGE_SIZE = 200
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 USER_PATH = re.compile(r"/users/(?:soundcloud:users:)?(\d+)/?$")
@@ -50,7 +52,12 @@ class SoundCloudAPI:
 
     # -- one request -------------------------------------------------------------------------
     def get(
-        self, url: str, params: dict[str, Any] | None = None, *, offline: bool, refresh: bool
+        self,
+        url: str,
+        params: dict[str, Any] | None = None,
+        *,
+        offline: bool = False,
+        refresh: bool = False,
     ) -> requests.Response:
         """GET ``url`` (a path or a full URL on the API host) through the cache."""
         if not url.startswith(("http://", "https://")):
@@ -177,50 +184,68 @@ class SoundCloudAPI:
         return body.get("location") if isinstance(body, dict) else None
 
     # -- tracks ------------------------------------------------------------------------------
-    def track_pages(
-        self,
-        user_urn: str,
-        *,
-        page_size: int = PAGE_SIZE,
-        offline: bool = False,
-        refresh: bool = False,
-    ) -> Iterator[list[dict[str, Any]]]:
-        """Yield each cursor page's ``collection`` of the user's tracks, newest first.
-
-        Follows ``next_href`` until it is null. An empty page with a new ``next_href`` is not
-        the end (SoundCloud filters a page after cutting it). A ``next_href`` seen before ends
-        the walk: quietly after an empty page, with :class:`APIError` after a non-empty one.
-        """
-        flags = {"offline": offline, "refresh": refresh}
+    def tracks_url(self, user_urn: str, page_size: int = PAGE_SIZE) -> str:
+        """The first page's full URL (``linked_partitioning``: cursor pages, no ``offset``)."""
+        params = {"linked_partitioning": "true", "limit": page_size}
         url = f"{self.base_url}/users/{user_urn}/tracks"
-        params: dict[str, Any] | None = {"linked_partitioning": "true", "limit": page_size}
-        seen: set[str] = set()
+        return requests.Request("GET", url, params=params).prepare().url or url
+
+    def tracks_page(
+        self, url: str, user_urn: str, **flags: bool
+    ) -> tuple[list[dict[str, Any]], str | None, requests.Response]:
+        """GET one page: its ``collection``, its ``next_href`` and the response."""
+        response = self.get(url, **flags)
+        if response.status_code == 404:
+            raise UserNotFoundError(user_urn)
+        page = self.parse(response)
+        if not isinstance(page, dict) or not isinstance(page.get("collection"), list):
+            self._forget(response)
+            raise APIError("a tracks page without a collection list", status=200,
+                           url=response.request.path_url, body=response.text)  # fmt: skip
+        next_href = page.get("next_href")
+        return page["collection"], next_href if isinstance(next_href, str) else None, response
+
+    def walk(self, first_url: str, fetch: Callable[[str], Page[T]]) -> Iterator[T]:
+        """Follow ``next_href`` from ``first_url``, yielding each non-empty page's items.
+
+        ``fetch(url)`` returns a :class:`Page`. An empty page with a new ``next_href`` is not
+        the end (SoundCloud filters a page after cutting it). A ``next_href`` seen before
+        ends the walk: quietly after an empty page, with :class:`APIError` after a full one.
+        """
+        url, seen = first_url, set()
         while True:
-            response = self.get(url, params, **flags)
-            seen.add(response.url)
-            if response.status_code == 404:
-                raise UserNotFoundError(user_urn)
-            page = self.parse(response)
-            if not isinstance(page, dict) or not isinstance(page.get("collection"), list):
-                self._forget(response)
-                raise APIError(
-                    "a tracks page without a collection list",
-                    status=200,
-                    url=response.request.path_url,
-                    body=response.text,
-                )
-            collection = page["collection"]
-            if collection:
-                yield collection
-            next_href = page.get("next_href")
-            if not next_href:
+            page = fetch(url)
+            seen.add(page.url)
+            if page.count:
+                yield page.items
+            if not page.next_href:
                 return
-            url, params = self.on_api_host(next_href), None
+            url = self.on_api_host(page.next_href)
             if url in seen:
-                if not collection:
+                if not page.count:
                     return
-                raise APIError(
-                    "SoundCloud repeated a next_href; the track list may be incomplete",
-                    status=200,
-                    url=urlsplit(url).path,
-                )
+                raise APIError("SoundCloud repeated a next_href; the track list may be incomplete",
+                               status=200, url=urlsplit(url).path)  # fmt: skip
+
+    def track_pages(
+        self, user_urn: str, *, page_size: int = PAGE_SIZE, offline: bool = False,
+        refresh: bool = False,
+    ) -> Iterator[list[dict[str, Any]]]:  # fmt: skip
+        """Yield each cursor page's ``collection`` of the user's tracks, newest first."""
+        flags = {"offline": offline, "refresh": refresh}
+
+        def fetch(url: str) -> Page[list[dict[str, Any]]]:
+            items, next_href, response = self.tracks_page(url, user_urn, **flags)
+            return Page(items, len(items), next_href, response.url)
+
+        return self.walk(self.tracks_url(user_urn, page_size), fetch)
+
+
+@dataclasses.dataclass(frozen=True)
+class Page(Generic[T]):
+    """One fetched page: its items (dicts or a typed table), how many, and the links."""
+
+    items: T
+    count: int
+    next_href: str | None
+    url: str

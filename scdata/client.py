@@ -18,7 +18,9 @@ from .api import SoundCloudAPI
 from .auth import TokenManager
 from .config import Settings
 from .fanout import DEFAULT_WORKERS, run_all, user_refs
-from .frames import table_to_frame, tracks_table, users_frame
+from .frames import concat_tracks, table_to_frame, users_frame
+from .pages import TrackPages
+from .pagestore import PAGES_FILE, MemoryPageStore, PageStore, SQLitePageStore
 from .progress import progress_bar, progress_enabled
 from .schema import TRACK_COLUMNS
 from .session import SoundCloudSession, build_session
@@ -90,6 +92,7 @@ class Client:
         self._tokens: TokenManager | None = None
         self._session: SoundCloudSession | None = None
         self._api: SoundCloudAPI | None = None
+        self._pages: TrackPages | None = None
 
     # -- the parts, built on first use ---------------------------------------------------------
     def _token_store(self) -> TokenStore:
@@ -122,6 +125,22 @@ class Client:
             if self._api is None:
                 self._api = SoundCloudAPI(session)
             return self._api
+
+    @property
+    def pages(self) -> TrackPages:
+        """Track pages as dicts or typed tables (with the typed copies kept beside the cache)."""
+        api = self.api
+        with self._lock:
+            if self._pages is None:
+                self._pages = TrackPages(api, self._page_store())
+            return self._pages
+
+    def _page_store(self) -> PageStore | None:
+        if self.settings.cache == "off":
+            return None
+        if self.settings.cache == "memory":
+            return MemoryPageStore()
+        return SQLitePageStore(self.settings.cache_dir / PAGES_FILE)
 
     def _flags(self, offline: bool | None, refresh: bool | None) -> dict[str, bool]:
         return {
@@ -209,7 +228,7 @@ class Client:
         urn = self.api.user_urn(ref, **flags)
         bar = progress_bar(self._expected(urn, limit), str(ref), progress_enabled(progress))
         try:
-            for page in self._user_pages(urn, limit, flags):
+            for page in self.pages.dicts(urn, limit, flags):
                 bar.update(len(page))
                 yield page
         finally:
@@ -328,16 +347,20 @@ class Client:
         total = None if None in expected else sum(n for n in expected if n is not None)
         bar = progress_bar(total, "tracks", show)
 
-        def pages(urn: str) -> Iterator[list[dict[str, Any]]]:
-            for page in self._user_pages(urn, limit, flags):
-                bar.update(len(page))
-                yield page
+        def raw_tracks(urn: str) -> list[dict[str, Any]]:
+            tracks = [t for page in self.pages.dicts(urn, limit, flags) for t in page]
+            bar.update(len(tracks))
+            return tracks
+
+        def table(urn: str) -> pa.Table:
+            combined = concat_tracks(self.pages.tables(urn, limit, flags))
+            bar.update(combined.num_rows)
+            return combined
 
         try:
             if raw:
-                per_user = run_all(lambda urn: [t for p in pages(urn) for t in p], urns, workers)
-                return [track for tracks in per_user for track in tracks]
-            tables = run_all(lambda urn: tracks_table(pages(urn)), urns, workers)
+                return [t for tracks in run_all(raw_tracks, urns, workers) for t in tracks]
+            tables = run_all(table, urns, workers)
         finally:
             bar.close()
         table = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
@@ -382,22 +405,6 @@ class Client:
         frame.attrs["fetched_at"] = fetched_at.isoformat()
         return frame
 
-    def _user_pages(
-        self, urn: str, limit: int | None, flags: dict[str, bool]
-    ) -> Iterator[list[dict[str, Any]]]:
-        count = 0
-        for page in self.api.track_pages(urn, **flags):
-            if limit is not None and count + len(page) > limit:
-                page = page[: limit - count]
-            count += len(page)
-            yield page
-            if limit is not None and count >= limit:
-                return
-        if count == 0:
-            # SoundCloud has answered an empty list for users that do not exist (API issue
-            # #121): make sure this one exists before calling it a user without tracks
-            self.api.user(parse_user(urn), **flags)
-
     # -- lifecycle -------------------------------------------------------------------------------
     def close(self) -> None:
         """Close the HTTP session and its cache connection."""
@@ -406,6 +413,9 @@ class Client:
                 self._session.close()
                 self._session = None
                 self._api = None
+            if self._pages is not None and hasattr(self._pages.store, "close"):
+                self._pages.store.close()
+            self._pages = None
 
     def __enter__(self) -> Client:
         return self

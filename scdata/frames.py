@@ -502,6 +502,44 @@ def tracks_frame(pages: Iterable[list[dict]]) -> pd.DataFrame:
     return table_to_frame(tracks_table(pages), TRACK_COLUMNS)
 
 
+def tracks_page_table(page: list[dict]) -> pa.Table:
+    """The typed table of one API page (final schema), for keeping beside the HTTP cache.
+
+    Duplicates inside the page are dropped; :func:`concat_tracks` drops those across pages.
+
+    Examples
+    --------
+    >>> tracks_page_table([{"id": 1}, {"id": 1}, {"id": 2}]).column("urn").to_pylist()
+    ['soundcloud:tracks:1', 'soundcloud:tracks:2']
+    """
+    return _finish(_page_to_arrow(page, 0, _TRACKS, set()), _TRACKS)
+
+
+def concat_tracks(tables: Iterable[pa.Table]) -> pa.Table:
+    """Concatenate typed track tables, keeping the first row of each ``urn``.
+
+    Examples
+    --------
+    >>> a = tracks_page_table([{"id": 1}, {"id": 2}])
+    >>> b = tracks_page_table([{"id": 2}, {"id": 3}])
+    >>> concat_tracks([a, b]).column("id").to_pylist()
+    [1, 2, 3]
+    >>> concat_tracks([]).num_rows
+    0
+    """
+    seen: set[str] = set()
+    kept: list[pa.Table] = []
+    for table in tables:
+        first = []
+        for urn in table.column("urn").to_pylist():
+            first.append(urn not in seen)
+            seen.add(urn)
+        kept.append(table if all(first) else table.filter(pa.array(first)))
+    if not kept:
+        return _TRACKS.final.empty_table()
+    return kept[0] if len(kept) == 1 else pa.concat_tables(kept)
+
+
 def users_table(users: Iterable[dict]) -> pa.Table:
     """Build the typed Arrow table of users from API user objects.
 

@@ -35,11 +35,13 @@ def cache_report(client: Client) -> dict[str, Any]:
         report["size"] = f"{_size(client) / 2**20:.1f} MiB"
     report["entries"] = entries
     report["expired entries"] = expired
-    store = client.tokens.store
-    path = getattr(store, "path", None)
+    store = client.pages.store
+    report["typed page copies"] = len(store) if store is not None else 0
+    tokens = client.tokens.store
+    path = getattr(tokens, "path", None)
     if path is not None:
         report["token file"] = str(path) if path.exists() else "none"
-    token = store.load()
+    token = tokens.load()
     if token is None:
         report["token"] = "none stored"
     else:
@@ -53,7 +55,8 @@ def cache_report(client: Client) -> dict[str, Any]:
 def clear_cache(client: Client, *, expired_only: bool = False) -> int:
     """Delete cached answers (only the expired ones with ``expired_only``); return how many.
 
-    The token file is kept: deleting it would spend a client-credentials exchange.
+    The typed page copies kept beside the answers go with them. The token file is kept:
+    deleting it would spend a client-credentials exchange.
 
     Examples
     --------
@@ -67,4 +70,6 @@ def clear_cache(client: Client, *, expired_only: bool = False) -> int:
         cache.delete(expired=True)
     else:
         cache.clear()
+    if client.pages.store is not None:
+        client.pages.store.clear(expired_only=expired_only)
     return before - len(cache.responses)

@@ -78,6 +78,7 @@ def test_cache_file_and_directory_are_private(client, cache_dir):
 def test_no_secret_or_token_in_the_cache_database(client, sandbox, cache_dir):
     client.user("jowymusic")
     client.tracks("jowymusic", limit=250)
+    client.tracks_df("big-catalog", limit=450, progress=False)  # typed page copies too
     sandbox.expire_tokens()  # a second token, via refresh, also passes through
     client.user("big-catalog")
     store = client.tokens.store
@@ -91,6 +92,7 @@ def test_no_secret_or_token_in_the_cache_database(client, sandbox, cache_dir):
     client.close()
     files = [p for p in cache_dir.iterdir() if p.is_file() and p != store.path]
     assert any(p.name.startswith("http_cache") for p in files)
+    assert any(p.name.startswith("arrow_pages") for p in files)
     for path in files:
         data = path.read_bytes()
         for secret in secrets:

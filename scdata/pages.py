@@ -1,0 +1,94 @@
+"""A user's tracks, page by page: as API dicts, or as typed Arrow tables kept beside the cache.
+
+Both walks share :meth:`scdata.api.SoundCloudAPI.walk` (cursor rules, loop detection) and stop
+after ``limit`` tracks. A walk that finds no track at all checks that the user exists:
+SoundCloud has answered an empty list for users that do not exist (API issue #121).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pyarrow as pa
+
+from .api import Page, SoundCloudAPI
+from .frames import tracks_page_table
+from .pagestore import PageStore, StoredPage
+from .userref import parse_user
+
+
+class TrackPages:
+    """Walks a user's track pages for one client.
+
+    Parameters
+    ----------
+    api : SoundCloudAPI
+        The client's API calls.
+    store : PageStore or None
+        Where typed copies of pages are kept (``None``: ``cache="off"``).
+
+    Examples
+    --------
+    >>> import scdata
+    >>> client = scdata.Client()
+    >>> tables = client.pages.tables("soundcloud:users:52461337", 5, {})
+    >>> sum(t.num_rows for t in tables)
+    5
+    """
+
+    def __init__(self, api: SoundCloudAPI, store: PageStore | None) -> None:
+        self.api = api
+        self.store = store
+
+    def dicts(
+        self, urn: str, limit: int | None, flags: dict[str, bool]
+    ) -> Iterator[list[dict[str, Any]]]:
+        """The pages' ``collection`` lists, at most ``limit`` tracks in all."""
+        count = 0
+        for page in self.api.track_pages(urn, **flags):
+            page = page if limit is None else page[: limit - count]
+            count += len(page)
+            yield page
+            if limit is not None and count >= limit:
+                return
+        if count == 0:
+            self._check_exists(urn, flags)
+
+    def tables(self, urn: str, limit: int | None, flags: dict[str, bool]) -> list[pa.Table]:
+        """Typed page tables (final schema), from the page store when a fresh copy is there."""
+
+        def fetch(url: str) -> Page[pa.Table]:
+            stored = self._stored(url, flags)
+            if stored is not None:
+                return Page(stored.table, stored.table.num_rows, stored.next_href, url)
+            items, next_href, response = self.api.tracks_page(url, urn, **flags)
+            table = tracks_page_table(items)
+            expires = getattr(response, "expires", None)
+            if self.store is not None and expires is not None:
+                self.store.put(url, StoredPage(table, next_href, expires.timestamp()))
+            return Page(table, table.num_rows, next_href, response.url)
+
+        out: list[pa.Table] = []
+        count = 0
+        for table in self.api.walk(self.api.tracks_url(urn), fetch):
+            if limit is not None and count + table.num_rows > limit:
+                table = table.slice(0, limit - count)
+            out.append(table)
+            count += table.num_rows
+            if limit is not None and count >= limit:
+                return out
+        if count == 0:
+            self._check_exists(urn, flags)
+        return out
+
+    def _stored(self, url: str, flags: dict[str, bool]) -> StoredPage | None:
+        if self.store is None or flags.get("refresh"):
+            return None
+        stored = self.store.get(url)
+        if stored is None or not (stored.fresh() or flags.get("offline")):
+            return None
+        return stored
+
+    def _check_exists(self, urn: str, flags: dict[str, bool]) -> None:
+        self.api.user(parse_user(urn), **flags)  # raises UserNotFoundError

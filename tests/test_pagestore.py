@@ -1,0 +1,76 @@
+"""Typed page copies beside the HTTP cache: warm pulls read them, and they expire with it."""
+
+from __future__ import annotations
+
+import time
+
+import pandas as pd
+import pytest
+
+import scdata
+from scdata.maintenance import clear_cache
+
+from .test_auth import make_client
+
+
+def test_warm_pull_is_identical_and_makes_no_request(client, sandbox, cache_dir):
+    cold = client.tracks_df("jowymusic", progress=False)
+    client.close()
+    sandbox.clear_log()
+    with make_client(sandbox, cache_dir) as fresh:  # a new client: nothing in process memory
+        warm = fresh.tracks_df("jowymusic", progress=False)
+        assert len(fresh.pages.store) == 3  # two full pages and the final empty one
+    pd.testing.assert_frame_equal(warm, cold)
+    assert sandbox.requests == []
+
+
+def test_copies_expire_with_the_http_entries(sandbox, cache_dir):
+    client = make_client(sandbox, cache_dir, expire_after=1)
+    client.tracks_df("jowymusic", progress=False)
+    time.sleep(1.2)
+    sandbox.clear_log()
+    client.tracks_df("jowymusic", progress=False)
+    assert sandbox.count("/users/*/tracks") == 3
+
+
+def test_refresh_replaces_the_copies(client, sandbox):
+    client.tracks_df("jowymusic", progress=False)
+    sandbox.clear_log()
+    client.tracks_df("jowymusic", refresh=True, progress=False)
+    assert sandbox.count("/users/*/tracks") == 3
+    sandbox.clear_log()
+    client.tracks_df("jowymusic", progress=False)
+    assert sandbox.requests == []
+
+
+def test_offline_reads_the_copies(client, sandbox):
+    expected = client.tracks_df("jowymusic", progress=False)
+    sandbox.clear_log()
+    pd.testing.assert_frame_equal(client.tracks_df("jowymusic", offline=True), expected)
+    assert sandbox.requests == []
+
+
+def test_clearing_the_cache_clears_the_copies(client, sandbox):
+    client.tracks_df("jowymusic", progress=False)
+    clear_cache(client)
+    assert len(client.pages.store) == 0
+    sandbox.clear_log()
+    client.tracks_df("jowymusic", progress=False)
+    assert sandbox.count("/users/*/tracks") == 3
+
+
+@pytest.mark.parametrize("cache", ["memory", "off"])
+def test_other_cache_modes(sandbox, cache_dir, cache):
+    client = make_client(sandbox, cache_dir, cache=cache)
+    first = client.tracks_df("jowymusic", progress=False)
+    sandbox.clear_log()
+    pd.testing.assert_frame_equal(client.tracks_df("jowymusic", progress=False), first)
+    assert sandbox.count("/users/*/tracks") == (0 if cache == "memory" else 3)
+
+
+def test_limit_is_applied_to_typed_pages(client, sandbox):
+    df = client.tracks_df("jowymusic", limit=250, progress=False)
+    assert len(df) == 250
+    raw = client.tracks_df("jowymusic", limit=250, raw=True)
+    assert df["id"].tolist() == [t["id"] for t in raw]
+    assert scdata.tracks_df is not None
