@@ -89,6 +89,35 @@ def _parser() -> argparse.ArgumentParser:
     user = add("user", "profiles of one or more users", "scdata user jowymusic -o users.csv", fetch)
     user.add_argument("users", nargs="+", metavar="USER", help="username, id, URN or URL")
 
+    export = add(
+        "export",
+        "every track of many users to a partitioned Parquet dataset; re-run to resume",
+        "scdata export users.txt -o tracks/",
+    )
+    export.add_argument(
+        "users_file",
+        type=Path,
+        metavar="USERS_FILE",
+        help="one user per line; blank lines and # comments are ignored",
+    )
+    export.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        required=True,
+        metavar="DIR",
+        help="the dataset directory (its parent must exist)",
+    )
+    export.add_argument("--limit", type=_positive_int, help="at most N tracks per user")
+    export.add_argument("--workers", type=_positive_int, default=8, help="users at once (8)")
+    export.add_argument(
+        "--max-age",
+        type=float,
+        metavar="SECONDS",
+        help="skip users exported less than this ago (default: expire_after)",
+    )
+    export.add_argument("--refresh", action="store_true", help="refetch and replace cache entries")
+
     cache = add("cache", "inspect or clear the HTTP cache", "scdata cache info")
     cache_sub = cache.add_subparsers(dest="cache_command", required=True, metavar="ACTION")
     cache_sub.add_parser("info", help="location, size, entries, token expiry", parents=[common])
@@ -153,6 +182,22 @@ def _cmd_user(args: argparse.Namespace, client: Client) -> None:
     _emit(client.users_df(args.users), args.output, USER_TABLE_COLUMNS)
 
 
+def _cmd_export(args: argparse.Namespace, client: Client) -> None:
+    from .bulk import MANIFEST, export_summary, export_tracks, read_users_file
+
+    manifest = export_tracks(
+        read_users_file(args.users_file), args.output, workers=args.workers, limit=args.limit,
+        max_age=args.max_age, client=client,
+    )  # fmt: skip
+    print(export_summary(manifest, args.output), file=sys.stderr)
+    failed = manifest.loc[manifest["status"] == "failed", "user"].tolist()
+    if failed:
+        raise SoundCloudError(
+            f"{len(failed)} of {len(manifest)} users failed (see {args.output / MANIFEST}): "
+            + ", ".join(failed)
+        )
+
+
 def _cmd_cache(args: argparse.Namespace, client: Client) -> None:
     if args.cache_command == "info":
         for key, value in cache_report(client).items():
@@ -196,6 +241,15 @@ def _cmd_demo(args: argparse.Namespace) -> None:
     print(summary(back))
 
 
+def _backend_errors() -> tuple[type[Exception], ...]:
+    """Errors of an optional cache backend that are operational, not bugs (Redis down)."""
+    try:
+        from redis.exceptions import RedisError
+    except ImportError:
+        return ()
+    return (RedisError,)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``scdata`` command; return its exit status.
 
@@ -225,11 +279,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         switches = {"offline": getattr(args, "offline", False),
                     "refresh": getattr(args, "refresh", False)}  # fmt: skip
-        command = {"tracks": _cmd_tracks, "user": _cmd_user, "cache": _cmd_cache}[args.command]
+        command = {"tracks": _cmd_tracks, "user": _cmd_user, "cache": _cmd_cache,
+                   "export": _cmd_export}[args.command]  # fmt: skip
         with Client(**switches) as client:
             command(args, client)
         return 0
-    except (SoundCloudError, OSError) as exc:
+    except (SoundCloudError, OSError, *_backend_errors()) as exc:
         if args.debug:
             raise
         if isinstance(exc, InvalidUserError):

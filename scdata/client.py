@@ -88,14 +88,30 @@ class Client:
 
     def __init__(self, **settings: Any) -> None:
         self.settings = Settings.load(**settings)
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # the parts build each other under it
         self._tokens: TokenManager | None = None
         self._session: SoundCloudSession | None = None
         self._api: SoundCloudAPI | None = None
         self._pages: TrackPages | None = None
+        self._redis_client: Any = None
 
     # -- the parts, built on first use ---------------------------------------------------------
+    def _redis(self) -> Any:
+        from .redisstore import connect
+
+        with self._lock:
+            if self._redis_client is None:
+                self._redis_client = connect(self.settings.cache)
+            return self._redis_client
+
+    def _uses_redis(self) -> bool:
+        return self.settings.cache.startswith(("redis://", "rediss://"))
+
     def _token_store(self) -> TokenStore:
+        if self._uses_redis():
+            from .redisstore import RedisTokenStore
+
+            return RedisTokenStore(self._redis(), self.settings.token_key)
         if self.settings.cache == "memory":
             return MemoryTokenStore()
         return FileTokenStore(self.settings.cache_dir, self.settings.token_key)
@@ -138,6 +154,10 @@ class Client:
     def _page_store(self) -> PageStore | None:
         if self.settings.cache == "off":
             return None
+        if self._uses_redis():
+            from .redisstore import RedisPageStore
+
+            return RedisPageStore(self._redis())
         if self.settings.cache == "memory":
             return MemoryPageStore()
         return SQLitePageStore(self.settings.cache_dir / PAGES_FILE)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 from typing import Any
 
@@ -49,6 +50,9 @@ def progress_bar(total: int | None, desc: str, enabled: bool) -> Any:
     """
     if not enabled:
         return _NoBar()
-    from tqdm.auto import tqdm
+    if _in_notebook() and importlib.util.find_spec("ipywidgets") is not None:
+        from tqdm.notebook import tqdm
+    else:  # a terminal, or a notebook without ipywidgets: a text bar, no warning
+        from tqdm.std import tqdm
 
     return tqdm(total=total, desc=desc, unit="track", leave=False, file=sys.stderr)

@@ -81,12 +81,20 @@ def build_session(settings: Settings, tokens: TokenManager) -> SoundCloudSession
         "stale_if_error": False,
         "filter_fn": _storable,
     }
-    if settings.cache == "sqlite":
+    if settings.cache.startswith(("redis://", "rediss://")):
+        from requests_cache.backends import RedisCache
+
+        from .redisstore import NAMESPACE, connect
+
+        backend: object = RedisCache(
+            namespace=f"{NAMESPACE}:http", connection=connect(settings.cache)
+        )
+    elif settings.cache == "sqlite":
         path = cache_path(settings)
         settings.cache_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         if not path.exists():
             os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-        backend: object = SQLiteCache(str(path), wal=True, busy_timeout=30_000)
+        backend = SQLiteCache(str(path), wal=True, busy_timeout=30_000)
     else:
         backend = "memory"
     session = SoundCloudSession(backend=backend, **common)

@@ -1,0 +1,141 @@
+"""Redis as the shared backend (``SCDATA_CACHE=redis://host:port/db``): token and typed pages.
+
+Every process on every machine pointed at one Redis shares one access token: it is renewed
+under a Redis lock, so exactly one worker spends the single-use refresh token (or the
+client-credentials exchange) while the others wait and reuse the result. The HTTP cache itself
+is requests-cache's Redis backend (see :mod:`scdata.session`); entries expire by Redis TTL.
+The ``redis`` client is an optional extra: ``pip install "scdata[redis]"``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from .errors import ConfigurationError
+from .pagestore import StoredPage, decode, encode, page_key
+from .tokenstore import Token
+
+NAMESPACE = "scdata"
+LOCK_TIMEOUT = 60  # seconds a crashed holder keeps the lock at most
+LOCK_WAIT = 120  # seconds a worker waits for the holder
+
+
+def connect(url: str) -> Any:
+    """A ``redis.Redis`` client for ``url``; a clear error when the extra is missing.
+
+    Examples
+    --------
+    >>> connect("redis://127.0.0.1:1/0")  # doctest: +ELLIPSIS
+    Redis<ConnectionPool<Connection<host=127.0.0.1,port=1,db=0>>>
+    """
+    try:
+        import redis
+    except ImportError:
+        raise ConfigurationError(
+            f"SCDATA_CACHE={url!r} needs the redis client: pip install 'scdata[redis]'"
+        ) from None
+    return redis.Redis.from_url(url, socket_timeout=30, socket_connect_timeout=10)
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+class RedisTokenStore:
+    """The token in one Redis key, renewed under a Redis lock shared by every worker.
+
+    Examples
+    --------
+    >>> store = RedisTokenStore(connect("redis://127.0.0.1:1/0"), "id@https://token")
+    >>> store.key.startswith("scdata:token:")
+    True
+    """
+
+    def __init__(self, redis: Any, key: str) -> None:
+        self._redis = redis
+        self.key = f"{NAMESPACE}:token:{_digest(key)}"
+
+    def load(self) -> Token | None:
+        raw = self._redis.get(self.key)
+        if raw is None:
+            return None
+        try:
+            return Token.from_json(raw.decode())
+        except (ValueError, KeyError, TypeError):
+            return None
+
+    def save(self, token: Token) -> None:
+        self._redis.set(self.key, token.to_json())
+
+    def clear(self) -> None:
+        self._redis.delete(self.key)
+
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[object]:
+        with self._redis.lock(f"{self.key}:lock", timeout=LOCK_TIMEOUT, blocking_timeout=LOCK_WAIT):
+            yield self
+
+    def __repr__(self) -> str:
+        return f"RedisTokenStore({self.key!r})"
+
+
+class RedisPageStore:
+    """Typed page copies in Redis hashes that expire (Redis TTL) with their HTTP entries.
+
+    Examples
+    --------
+    >>> RedisPageStore(connect("redis://127.0.0.1:1/0")).prefix
+    'scdata:pages:'
+    """
+
+    prefix = f"{NAMESPACE}:pages:"
+
+    def __init__(self, redis: Any) -> None:
+        self._redis = redis
+
+    def _key(self, url: str) -> str:
+        return self.prefix + _digest(page_key(url))
+
+    def get(self, url: str) -> StoredPage | None:
+        found = self._redis.hmget(self._key(url), "data", "next_href", "expires")
+        if found[0] is None:
+            return None
+        data, next_href, expires = found
+        return StoredPage(decode(data), next_href.decode() or None, float(expires))
+
+    def put(self, url: str, page: StoredPage) -> None:
+        key = self._key(url)
+        fields = {"data": encode(page.table), "next_href": page.next_href or "",
+                  "expires": page.expires}  # fmt: skip
+        with self._redis.pipeline() as pipe:
+            pipe.hset(key, mapping=fields)
+            pipe.expireat(key, int(page.expires) + 1)
+            pipe.execute()
+
+    def clear(self, *, expired_only: bool = False) -> int:
+        if expired_only:
+            return 0  # Redis has already dropped them (TTL)
+        keys = list(self._redis.scan_iter(match=self.prefix + "*", count=500))
+        if keys:
+            self._redis.delete(*keys)
+        return len(keys)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self._redis.scan_iter(match=self.prefix + "*", count=500))
+
+
+def wait_until_ready(redis: Any, timeout: float = 10.0) -> None:
+    """Block until Redis answers PING (used by tests that start a server)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            redis.ping()
+            return
+        except Exception:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)

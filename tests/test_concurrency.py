@@ -1,0 +1,61 @@
+"""16 threads and 4 processes pulling at once: one SQLite cache, one token, nothing lost."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from .conftest import accessible
+
+USERS = ["jowymusic", "bjork-unicode", "urn-era-artist", "geo-blocked", "artist-001", "artist-002"]
+
+
+def expected_ids(sandbox, user):
+    return [t["id"] for t in accessible(sandbox.catalog.tracks(user))]
+
+
+def test_sixteen_threads_one_client(client, sandbox):
+    jobs = [USERS[i % len(USERS)] for i in range(16)]
+    with ThreadPoolExecutor(16) as pool:
+        frames = list(pool.map(lambda u: client.tracks_df(u, progress=False), jobs))
+    for user, frame in zip(jobs, frames, strict=True):
+        assert frame["id"].tolist() == expected_ids(sandbox, user)
+    assert sandbox.token_exchanges == 1
+
+
+def test_four_processes_and_their_threads_share_cache_and_token(sandbox, cache_dir):
+    code = (
+        "import sys, json, scdata\n"
+        "from concurrent.futures import ThreadPoolExecutor\n"
+        "sys.stdin.readline()\n"
+        f"users = {USERS!r}\n"
+        "with ThreadPoolExecutor(4) as pool:\n"
+        "    frames = list(pool.map(lambda u: scdata.tracks_df(u, progress=False), users))\n"
+        "print(json.dumps({u: f['id'].tolist() for u, f in zip(users, frames)}))\n"
+    )
+    env = {**os.environ, **sandbox.env, "SCDATA_CACHE_DIR": str(cache_dir)}
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code],
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
+    time.sleep(1.0)
+    outs = [p.communicate("go\n", timeout=180) for p in procs]
+    import json
+
+    for proc, (out, err) in zip(procs, outs, strict=True):
+        assert proc.returncode == 0, err
+        assert "database is locked" not in err
+        got = json.loads(out)
+        for user in USERS:
+            assert got[user] == expected_ids(sandbox, user), user
+    assert sandbox.token_exchanges == 1

@@ -1,0 +1,77 @@
+"""notebooks/quickstart.ipynb runs top to bottom with no credentials, on this interpreter.
+
+The notebook is executed with nbclient in a Jupyter kernel started from ``sys.executable`` (a
+kernelspec written into the test's temporary directory, so no ``python3`` kernelspec installed
+elsewhere can substitute another interpreter). The kernel inherits the environment that the
+autouse ``isolated_env`` fixture scrubbed, so the notebook falls back to the bundled emulator,
+and it runs in ``tmp_path``, where the notebook writes its Parquet file.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import nbclient
+import nbformat
+from jupyter_client.kernelspec import KernelSpecManager
+from jupyter_client.manager import AsyncKernelManager
+
+import scdata
+from scdata.sandbox import Sandbox
+
+from .conftest import REPO, accessible
+
+NOTEBOOK = REPO / "notebooks" / "quickstart.ipynb"
+PROBE = "import sys\nprint(sys.executable)"
+
+
+def kernel_manager(kernels: Path) -> AsyncKernelManager:
+    """A kernel manager whose only ``python3`` kernelspec runs ``sys.executable``."""
+    spec_dir = kernels / "python3"
+    spec_dir.mkdir(parents=True)
+    spec = {
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "Python 3 (test interpreter)",
+        "language": "python",
+    }
+    (spec_dir / "kernel.json").write_text(json.dumps(spec))
+    specs = KernelSpecManager(kernel_dirs=[str(kernels)], ensure_native_kernel=False)
+    assert specs.get_kernel_spec("python3").argv[0] == sys.executable
+    return AsyncKernelManager(kernel_name="python3", kernel_spec_manager=specs)
+
+
+def test_quickstart_notebook_runs(tmp_path: Path) -> None:
+    committed = nbformat.read(NOTEBOOK, as_version=4)
+    for cell in committed.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None, "commit without outputs"
+
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    nb.cells.insert(0, nbformat.v4.new_code_cell(PROBE))  # which interpreter runs the kernel
+    workdir = tmp_path / "run"
+    workdir.mkdir()
+    client = nbclient.NotebookClient(
+        nb,
+        km=kernel_manager(tmp_path / "kernels"),
+        timeout=180,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(workdir)}},
+    )
+    client.execute()  # raises nbclient's CellExecutionError on the first failing cell
+
+    probe = nb.cells[0].outputs
+    assert [o.get("text", "").strip() for o in probe if o.output_type == "stream"] == [
+        sys.executable
+    ]
+
+    outputs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    images = [o for o in outputs if "image/png" in o.get("data", {})]
+    assert len(images) >= 3, f"expected at least 3 plots, got {len(images)}"
+
+    parquet = workdir / "jowymusic.parquet"
+    assert parquet.is_file()
+    expected = accessible(Sandbox().catalog.tracks("jowymusic"))
+    assert len(scdata.read_parquet(parquet)) == len(expected)
