@@ -16,6 +16,7 @@ Credentials come from ``SOUNDCLOUD_CLIENT_ID`` / ``SOUNDCLOUD_CLIENT_SECRET`` (o
 import logging
 
 from ._version import __version__
+from .bulk import export_tracks
 from .client import Client, configure
 from .compat import get_token, soundcloud_api, user_info, user_tracks
 from .errors import (
@@ -45,6 +46,7 @@ __all__ = [
     "UserNotFoundError",
     "__version__",
     "configure",
+    "export_tracks",
     "get_token",
     "iter_tracks",
     "read_parquet",

@@ -71,7 +71,7 @@ class Client:
         Seconds a cached answer stays fresh (``SCDATA_EXPIRE_AFTER``, default 3600).
     max_retries, max_retry_wait, retry_backoff, rate_limit, timeout : optional
         Resilience settings (``SCDATA_MAX_RETRIES`` 3, ``SCDATA_MAX_RETRY_WAIT`` 60 s,
-        ``SCDATA_RETRY_BACKOFF`` 0.5 s, ``SCDATA_RATE_LIMIT`` 20 requests/s,
+        ``SCDATA_RETRY_BACKOFF`` 0.5 s, ``SCDATA_RATE_LIMIT`` 50 requests/s,
         ``SCDATA_TIMEOUT`` 30 s).
     offline : bool, default False
         Answer only from the cache; a miss raises :class:`~scdata.errors.OfflineError`.
@@ -201,6 +201,20 @@ class Client:
         'jowymusic'
         """
         return self.api.user(parse_user(user), **self._flags(offline, refresh))
+
+    def user_urn(
+        self, user: str | int | UserRef, *, offline: bool | None = None, refresh: bool | None = None
+    ) -> str:
+        """The user's URN ``soundcloud:users:N``: at once for an id, one cached ``/resolve`` else.
+
+        Examples
+        --------
+        >>> import scdata
+        >>> scdata.Client().user_urn("https://soundcloud.com/jowymusic")
+        'soundcloud:users:52461337'
+        """
+        ref = user if isinstance(user, UserRef) else parse_user(user)
+        return self.api.user_urn(ref, **self._flags(offline, refresh))
 
     def iter_tracks(
         self,

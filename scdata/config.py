@@ -13,7 +13,7 @@
 | ``SCDATA_MAX_RETRIES``       | ``max_retries``  | ``3``                                          |
 | ``SCDATA_MAX_RETRY_WAIT``    | ``max_retry_wait``| ``60`` seconds                                |
 | ``SCDATA_RETRY_BACKOFF``     | ``retry_backoff``| ``0.5`` s (first back-off; doubles, jittered)  |
-| ``SCDATA_RATE_LIMIT``        | ``rate_limit``   | ``20`` requests per second                     |
+| ``SCDATA_RATE_LIMIT``        | ``rate_limit``   | ``50`` requests per second                     |
 | ``SCDATA_TIMEOUT``           | ``timeout``      | ``30`` seconds (connect timeout 10)            |
 """
 
@@ -207,7 +207,7 @@ class Settings:
             max_retries=raw.get("max_retries", 3),
             max_retry_wait=raw.get("max_retry_wait", 60.0),
             retry_backoff=raw.get("retry_backoff", 0.5),
-            rate_limit=raw.get("rate_limit", 20.0),
+            rate_limit=raw.get("rate_limit", 50.0),
             timeout=raw.get("timeout", 30.0) or 30.0,
             offline=bool(overrides.get("offline") or False),
             refresh=bool(overrides.get("refresh") or False),

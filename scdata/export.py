@@ -284,8 +284,20 @@ def _remove_stale_temps(parent: Path, name: str) -> None:
 # --------------------------------------------------------------------------- writers
 
 
-def _write_atomically(path: Path, write: Callable[[Path], None]) -> None:
-    """Call ``write(tmp)`` on a temporary file beside `path`, then move it into place."""
+def write_atomically(path: Path, write: Callable[[Path], None]) -> None:
+    """Call ``write(tmp)`` on a temporary file beside `path`, then move it into place.
+
+    The temporary file is fsynced and renamed over `path` (then the directory is fsynced), so
+    a reader sees the old file or the new one, never half of one; on any error it is removed.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> target = Path(tempfile.mkdtemp()) / "note.txt"
+    >>> write_atomically(target, lambda tmp: tmp.write_text("done"))
+    >>> target.read_text()
+    'done'
+    """
     parent = path.parent
     _remove_stale_temps(parent, path.name)
     try:
@@ -309,7 +321,7 @@ def _write_file(df: pd.DataFrame, path: Path) -> None:
     def write(tmp: Path) -> None:
         pq.write_table(frame_to_table(df), tmp, compression=COMPRESSION)
 
-    _write_atomically(path, write)
+    write_atomically(path, write)
 
 
 def _partition_schema(table: pa.Table, partition_cols: list[str]) -> pa.Schema:
@@ -567,7 +579,7 @@ def write_frame(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
                 tmp, orient="records", lines=True, force_ascii=False
             )
 
-    _write_atomically(path, write)
+    write_atomically(path, write)
     return path
 
 

@@ -29,8 +29,9 @@ def connect(url: str) -> Any:
 
     Examples
     --------
-    >>> connect("redis://127.0.0.1:1/0")  # doctest: +ELLIPSIS
-    Redis<ConnectionPool<Connection<host=127.0.0.1,port=1,db=0>>>
+    >>> client = connect("redis://127.0.0.1:6379/0")  # connects lazily, on first use
+    >>> type(client).__name__, client.connection_pool.connection_kwargs["port"]
+    ('Redis', 6379)
     """
     try:
         import redis

@@ -66,6 +66,9 @@ class SandboxHandler(BaseHTTPRequestHandler):
     """Reads a request, asks the app for a reply and writes it (or drops the connection)."""
 
     protocol_version = "HTTP/1.1"
+    # headers and body go out in separate writes; without TCP_NODELAY a small body waits
+    # ~40 ms for the client's delayed ACK, which no real API server makes its clients wait
+    disable_nagle_algorithm = True
     server_version = "am/2"
     timeout = 120  # idle keep-alive connections are closed after this many seconds
     server: SandboxServer

@@ -1,0 +1,145 @@
+"""What scdata is compared with: a naive pull loop and the original service's pages of 10.
+
+Both talk to the emulator with plain ``requests`` (or a plain ``requests_cache.CachedSession``),
+the way someone without scdata would write it. They are given every advantage that does not
+change what is measured: a keep-alive session, a token fetched once outside the timed part of a
+warm run, and a ``/resolve`` that is not followed (one request, as scdata sends).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pandas as pd
+import requests
+import requests_cache
+from normalise import _to_list
+
+from scdata.schema import TIMESTAMP_FORMAT, TRACK_COLUMNS
+from scdata.tags import parse_tag_list
+
+PAGE_SIZE = 200
+USER_URN = re.compile(r"/users/(soundcloud:users:\d+|\d+)/?$")
+
+
+def fetch_token(token_url: str, client_id: str, client_secret: str) -> str:
+    """One ``client_credentials`` exchange with plain requests (one POST)."""
+    response = requests.post(
+        token_url,
+        auth=(client_id, client_secret),
+        data={"grant_type": "client_credentials"},
+        timeout=30,
+    )
+    response.raise_for_status()
+    return response.json()["access_token"]
+
+
+def cached_session(path: str) -> requests_cache.CachedSession:
+    """A plain SQLite ``CachedSession``; the ``/resolve`` 302 is cached too, as scdata does."""
+    return requests_cache.CachedSession(path, backend="sqlite", allowable_codes=(200, 302))
+
+
+def resolve(session: requests.Session, api_url: str, token: str, permalink: str) -> str:
+    """The user's URN from ``/resolve`` (one GET; the 302's ``Location`` is read, not followed)."""
+    response = session.get(
+        f"{api_url}/resolve",
+        params={"url": f"https://soundcloud.com/{permalink}"},
+        headers={"Authorization": f"OAuth {token}"},
+        allow_redirects=False,
+        timeout=30,
+    )
+    match = USER_URN.search(response.headers.get("Location", ""))
+    if response.status_code != 302 or match is None:
+        raise RuntimeError(f"/resolve of {permalink!r} answered {response.status_code}")
+    ref = match.group(1)
+    return ref if ref.startswith("soundcloud:") else f"soundcloud:users:{ref}"
+
+
+def naive_records(
+    session: requests.Session, api_url: str, token: str, permalink: str
+) -> list[dict[str, Any]]:
+    """Resolve, then pages of 200 following ``next_href``; ``json.loads`` and accumulate."""
+    headers = {"Authorization": f"OAuth {token}"}
+    urn = resolve(session, api_url, token, permalink)
+    url: str | None = f"{api_url}/users/{urn}/tracks"
+    params: dict[str, Any] | None = {"linked_partitioning": "true", "limit": PAGE_SIZE}
+    records: list[dict[str, Any]] = []
+    while url:
+        response = session.get(url, params=params, headers=headers, timeout=30)
+        response.raise_for_status()
+        page = json.loads(response.content)
+        records.extend(page["collection"])
+        url, params = page.get("next_href"), None
+    return records
+
+
+def naive_pull(session: requests.Session, api_url: str, token: str, permalink: str) -> pd.DataFrame:
+    """The whole naive pull: :func:`naive_records` then :func:`records_frame`."""
+    return records_frame(naive_records(session, api_url, token, permalink))
+
+
+def pages_of_ten(
+    session: requests.Session, api_url: str, token: str, permalink: str, track_count: int
+) -> int:
+    """The original service's way: resolve, then ``limit=10&offset=...`` for every 10 tracks.
+
+    Run literally (the emulator ignores ``offset``, so the tracks repeat; only the request
+    count and the time mean something). Returns the number of track dicts received.
+    """
+    headers = {"Authorization": f"OAuth {token}"}
+    urn = resolve(session, api_url, token, permalink)
+    received = 0
+    for offset in range(0, track_count, 10):
+        response = session.get(
+            f"{api_url}/users/{urn}/tracks",
+            params={"limit": 10, "offset": offset},
+            headers=headers,
+            timeout=30,
+        )
+        response.raise_for_status()
+        received += len(json.loads(response.content))
+    return received
+
+
+def records_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
+    """``pd.json_normalize`` + dtype fixes: ``normalise.naive_frame`` after its parsing step.
+
+    The naive loop has parsed every page already (it needs ``next_href``), so it cannot hand
+    bytes to ``naive_frame`` without parsing twice. ``run.py`` checks that this function and
+    ``naive_frame`` give the same frame.
+    """
+    raw = pd.json_normalize(records, sep="_")
+    n = len(raw)
+    out: dict[str, pd.Series] = {}
+    for col in TRACK_COLUMNS:
+        if col.derived:
+            continue
+        s = raw[col.name] if col.name in raw else pd.Series([None] * n, dtype=object)
+        if col.kind == "int":
+            s = s.astype("Int64")
+        elif col.kind == "float":
+            s = s.astype("float64")
+        elif col.kind == "bool":
+            s = s.astype("boolean")
+        elif col.kind == "str":
+            s = s.astype("str")
+        elif col.kind == "timestamp":
+            s = pd.to_datetime(s, format=TIMESTAMP_FORMAT, utc=True).dt.as_unit("us")
+        elif col.kind == "list":
+            s = s.map(_to_list).astype(object)
+        out[col.name] = s.reset_index(drop=True)
+    for prefix, collection in (("", "tracks"), ("user_", "users")):
+        ids, urns = out[prefix + "id"], out[prefix + "urn"]
+        parsed = urns.str.extract(rf"^soundcloud:{collection}:(\d+)$")[0].astype("Int64")
+        out[prefix + "id"] = ids.fillna(parsed)
+        built = ("soundcloud:" + collection + ":" + ids.astype("str")).where(ids.notna())
+        out[prefix + "urn"] = urns.fillna(built).astype("str")
+    out["duration_s"] = out["duration"].astype("float64") / 1000.0
+    parsed_tags = out["tag_list"].map(lambda s: parse_tag_list(s) if isinstance(s, str) else None)
+    out["tags"] = parsed_tags.map(lambda p: None if p is None else p[0]).astype(object)
+    out["machine_tags"] = parsed_tags.map(lambda p: None if p is None else p[1]).astype(object)
+    df = pd.DataFrame({c.name: out[c.name] for c in TRACK_COLUMNS})
+    duplicate = df["urn"].duplicated() & df["urn"].notna()
+    return df[~duplicate].reset_index(drop=True)

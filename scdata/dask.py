@@ -1,0 +1,127 @@
+"""Tracks of many users as a lazy ``dask.dataframe``: one ``tracks_df`` call per partition.
+
+Needs the ``dask`` extra (``pip install scdata[dask]``). Each partition is computed where
+dask runs it: a worker calls :func:`scdata.tracks_df` with its default client, built from
+the worker's environment (``SOUNDCLOUD_*``, ``SCDATA_*``). Workers that share
+``SCDATA_CACHE_DIR`` share the access token (one token exchange for the whole cluster) and
+the HTTP cache.
+
+The frame's ``meta`` is scdata's empty tracks frame, so building it fetches nothing, and
+dask's string conversion (``dataframe.convert-string``) is switched off for it: the list
+columns stay lists and the ``str`` columns keep their dtype. Divisions are unknown (each
+partition has its own ``RangeIndex``).
+
+Write it to Parquet with the declared schema (dask cannot infer the type of the list
+columns from ``meta``)::
+
+    ddf.to_parquet("tracks/", partition_on=["user_permalink"], schema=TRACKS_SCHEMA)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from types import ModuleType
+from typing import TYPE_CHECKING
+
+import pandas as pd
+import pyarrow as pa
+
+from .client import check_count
+from .fanout import user_refs
+from .frames import empty_tracks_frame
+from .schema import TRACK_COLUMNS, arrow_schema
+
+if TYPE_CHECKING:
+    import dask.dataframe
+
+__all__ = ["TRACKS_SCHEMA", "tracks_ddf"]
+
+#: The Arrow schema of a tracks frame, for ``ddf.to_parquet(..., schema=TRACKS_SCHEMA)``.
+TRACKS_SCHEMA: pa.Schema = arrow_schema(TRACK_COLUMNS)
+
+
+def _import_dask() -> ModuleType:
+    try:
+        import dask
+        import dask.dataframe
+    except ImportError as exc:
+        raise ImportError(
+            "scdata.dask needs dask[dataframe] and distributed: pip install scdata[dask]"
+        ) from exc
+    return dask
+
+
+def _tracks_partition(users: list[str | int], limit: int | None) -> pd.DataFrame:
+    """One partition: the tracks of a group of users, fetched by the default client."""
+    from .shortcuts import tracks_df
+
+    return tracks_df(users, limit, progress=False)
+
+
+def tracks_ddf(
+    users: str | int | Sequence[str | int],
+    npartitions: int | None = None,
+    *,
+    limit: int | None = None,
+) -> dask.dataframe.DataFrame:
+    """Every track of many users as a dask DataFrame, one ``tracks_df`` call per partition.
+
+    Parameters
+    ----------
+    users : str, int or sequence of them
+        Usernames, ids, URNs or profile URLs, validated at once (nothing is fetched).
+    npartitions : int, optional
+        Number of partitions; users are split into this many consecutive groups.
+        Default: one partition per user.
+    limit : int, optional
+        At most this many tracks per user, newest first (default: all).
+
+    Returns
+    -------
+    dask.dataframe.DataFrame
+        Lazy; ``compute()`` equals ``scdata.tracks_df(users)`` (same rows in the same order,
+        same dtypes) apart from the index, which restarts at 0 in each partition.
+
+    Raises
+    ------
+    ImportError
+        dask is not installed (``pip install scdata[dask]``).
+    InvalidUserError, ValueError
+        A bad user, an empty list, a user listed twice, a bad ``npartitions``.
+
+    Examples
+    --------
+    >>> from scdata.dask import tracks_ddf
+    >>> ddf = tracks_ddf(["artist-001", "artist-002", "artist-003"], npartitions=2)
+    >>> ddf.npartitions, ddf["created_at"].dtype
+    (2, datetime64[us, UTC])
+    >>> ddf.groupby("user_permalink").size().compute().sort_index()
+    user_permalink
+    artist-001    491
+    artist-002    488
+    artist-003    491
+    dtype: int64
+    """
+    dask = _import_dask()
+    given = [users] if isinstance(users, str | int) else list(users)
+    refs = user_refs(users if isinstance(users, str | int) else given)
+    count = len(refs) if npartitions is None else npartitions
+    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+        raise ValueError(f"npartitions must be a positive integer, got {npartitions!r}")
+    count = min(count, len(refs))
+    size, extra = divmod(len(refs), count)
+    groups, start = [], 0
+    for i in range(count):
+        stop = start + size + (i < extra)
+        groups.append(given[start:stop])
+        start = stop
+    check_count("limit", limit, minimum=1, allow_none=True)
+    with dask.config.set({"dataframe.convert-string": False}):
+        return dask.dataframe.from_map(
+            _tracks_partition,
+            groups,
+            limit=limit,
+            meta=empty_tracks_frame(),
+            label="scdata-tracks",
+            enforce_metadata=True,
+        )

@@ -1,0 +1,65 @@
+"""``benchmarks/run.py --quick`` runs end to end (that it ran and reported, not its timings)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = ROOT / "benchmarks" / "run.py"
+RESULTS = ROOT / "benchmarks" / "RESULTS.md"
+SECTIONS = ("requests", "cold pull", "warm pull", "normalisation", "many users", "token")
+NUMBER = re.compile(r"\d")
+
+
+def _fingerprint(path: Path) -> tuple[int, str] | None:
+    if not path.exists():
+        return None
+    return path.stat().st_mtime_ns, hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.slow
+def test_quick_benchmark_runs_and_reports_every_section(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SOUNDCLOUD_", "SCDATA_"))}
+    env["TMPDIR"] = str(tmp_path)  # every cache the benchmark makes lands here
+    before = _fingerprint(RESULTS)
+
+    proc = subprocess.run(
+        [sys.executable, str(SCRIPT), "--quick"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    rows = [line for line in proc.stdout.splitlines() if line.startswith("| ")]
+    for section in SECTIONS:
+        mine = [row.split(" | ") for row in rows if row.startswith(f"| {section} | ")]
+        assert mine, f"no {section!r} line in:\n{proc.stdout}"
+        # the scdata column of the section's first line carries a figure
+        assert NUMBER.search(mine[0][2]), f"{section!r} line without a number: {mine[0]}"
+        assert all(cells[-1].strip(" |") in ("PASS", "FAIL", "INFO") for cells in mine)
+    assert re.search(r"\d+ targets pass, \d+ fail", proc.stdout)
+    assert _fingerprint(RESULTS) == before, "--quick must not write RESULTS.md"
+
+
+def test_quick_refuses_to_write_results() -> None:
+    proc = subprocess.run(
+        [sys.executable, str(SCRIPT), "--quick", "--write"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert "not with --quick" in proc.stderr
