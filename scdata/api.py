@@ -78,10 +78,6 @@ class SoundCloudAPI:
         )
         return response
 
-    def get_json(self, url: str, params: dict[str, Any] | None = None, **flags: bool) -> Any:
-        """GET and parse a 200 JSON answer; anything else raises :class:`APIError`."""
-        return self.parse(self.get(url, params, **flags))
-
     def parse(self, response: requests.Response) -> Any:
         """Parse a 200 answer's JSON; a malformed body is removed from the cache and raises."""
         path = response.request.path_url if response.request is not None else ""

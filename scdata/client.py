@@ -20,7 +20,7 @@ from .config import Settings
 from .fanout import DEFAULT_WORKERS, run_all, user_refs
 from .frames import concat_tracks, table_to_frame, users_frame
 from .pages import TrackPages
-from .pagestore import PAGES_FILE, MemoryPageStore, PageStore, SQLitePageStore
+from .pagestore import PAGES_FILE, MemoryPageStore, PageStore, RedisPageStore, SQLitePageStore
 from .progress import progress_bar, progress_enabled
 from .schema import TRACK_COLUMNS
 from .session import SoundCloudSession, build_session
@@ -155,8 +155,6 @@ class Client:
         if self.settings.cache == "off":
             return None
         if self._uses_redis():
-            from .redisstore import RedisPageStore
-
             return RedisPageStore(self._redis())
         if self.settings.cache == "memory":
             return MemoryPageStore()

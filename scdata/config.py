@@ -245,10 +245,6 @@ class Settings:
         """What a stored token belongs to: the client id and the token endpoint."""
         return f"{self.client_id}@{self.token_url}"
 
-    def replace(self, **changes: Any) -> Settings:
-        """A copy with some fields changed."""
-        return dataclasses.replace(self, **changes)
-
     def __repr__(self) -> str:
         shown = ", ".join(
             f"{f.name}={getattr(self, f.name)!r}"

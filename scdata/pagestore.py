@@ -9,12 +9,13 @@ and ``scdata cache clear`` clears both. Only track data is stored: never a heade
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import os
 import sqlite3
 import threading
 import time
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import pyarrow as pa
 
@@ -168,3 +169,48 @@ class SQLitePageStore:
         if db is not None:
             db.close()
             self._local.db = None
+
+
+class RedisPageStore:
+    """Typed page copies in Redis hashes that expire (Redis TTL) with their HTTP entries.
+
+    Examples
+    --------
+    >>> RedisPageStore(redis=None).prefix
+    'scdata:pages:'
+    """
+
+    prefix = "scdata:pages:"
+
+    def __init__(self, redis: Any) -> None:
+        self._redis = redis
+
+    def _key(self, url: str) -> str:
+        return self.prefix + hashlib.sha256(page_key(url).encode()).hexdigest()[:24]
+
+    def get(self, url: str) -> StoredPage | None:
+        found = self._redis.hmget(self._key(url), "data", "next_href", "expires")
+        if found[0] is None:
+            return None
+        data, next_href, expires = found
+        return StoredPage(decode(data), next_href.decode() or None, float(expires))
+
+    def put(self, url: str, page: StoredPage) -> None:
+        key = self._key(url)
+        fields = {"data": encode(page.table), "next_href": page.next_href or "",
+                  "expires": page.expires}  # fmt: skip
+        with self._redis.pipeline() as pipe:
+            pipe.hset(key, mapping=fields)
+            pipe.expireat(key, int(page.expires) + 1)
+            pipe.execute()
+
+    def clear(self, *, expired_only: bool = False) -> int:
+        if expired_only:
+            return 0  # Redis has already dropped them (TTL)
+        keys = list(self._redis.scan_iter(match=self.prefix + "*", count=500))
+        if keys:
+            self._redis.delete(*keys)
+        return len(keys)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self._redis.scan_iter(match=self.prefix + "*", count=500))

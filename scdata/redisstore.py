@@ -1,9 +1,10 @@
-"""Redis as the shared backend (``SCDATA_CACHE=redis://host:port/db``): token and typed pages.
+"""Redis as the shared backend (``SCDATA_CACHE=redis://host:port/db``): connection and token.
 
 Every process on every machine pointed at one Redis shares one access token: it is renewed
 under a Redis lock, so exactly one worker spends the single-use refresh token (or the
 client-credentials exchange) while the others wait and reuse the result. The HTTP cache itself
 is requests-cache's Redis backend (see :mod:`scdata.session`); entries expire by Redis TTL.
+Typed page copies use :class:`scdata.pagestore.RedisPageStore`.
 The ``redis`` client is an optional extra: ``pip install "scdata[redis]"``.
 """
 
@@ -11,12 +12,10 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import time
 from collections.abc import Iterator
 from typing import Any
 
 from .errors import ConfigurationError
-from .pagestore import StoredPage, decode, encode, page_key
 from .tokenstore import Token
 
 NAMESPACE = "scdata"
@@ -42,7 +41,8 @@ def connect(url: str) -> Any:
     return redis.Redis.from_url(url, socket_timeout=30, socket_connect_timeout=10)
 
 
-def _digest(text: str) -> str:
+def digest(text: str) -> str:
+    """A short stable hash for key names (never the raw client id or URL)."""
     return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
@@ -58,7 +58,7 @@ class RedisTokenStore:
 
     def __init__(self, redis: Any, key: str) -> None:
         self._redis = redis
-        self.key = f"{NAMESPACE}:token:{_digest(key)}"
+        self.key = f"{NAMESPACE}:token:{digest(key)}"
 
     def load(self) -> Token | None:
         raw = self._redis.get(self.key)
@@ -82,61 +82,3 @@ class RedisTokenStore:
 
     def __repr__(self) -> str:
         return f"RedisTokenStore({self.key!r})"
-
-
-class RedisPageStore:
-    """Typed page copies in Redis hashes that expire (Redis TTL) with their HTTP entries.
-
-    Examples
-    --------
-    >>> RedisPageStore(connect("redis://127.0.0.1:1/0")).prefix
-    'scdata:pages:'
-    """
-
-    prefix = f"{NAMESPACE}:pages:"
-
-    def __init__(self, redis: Any) -> None:
-        self._redis = redis
-
-    def _key(self, url: str) -> str:
-        return self.prefix + _digest(page_key(url))
-
-    def get(self, url: str) -> StoredPage | None:
-        found = self._redis.hmget(self._key(url), "data", "next_href", "expires")
-        if found[0] is None:
-            return None
-        data, next_href, expires = found
-        return StoredPage(decode(data), next_href.decode() or None, float(expires))
-
-    def put(self, url: str, page: StoredPage) -> None:
-        key = self._key(url)
-        fields = {"data": encode(page.table), "next_href": page.next_href or "",
-                  "expires": page.expires}  # fmt: skip
-        with self._redis.pipeline() as pipe:
-            pipe.hset(key, mapping=fields)
-            pipe.expireat(key, int(page.expires) + 1)
-            pipe.execute()
-
-    def clear(self, *, expired_only: bool = False) -> int:
-        if expired_only:
-            return 0  # Redis has already dropped them (TTL)
-        keys = list(self._redis.scan_iter(match=self.prefix + "*", count=500))
-        if keys:
-            self._redis.delete(*keys)
-        return len(keys)
-
-    def __len__(self) -> int:
-        return sum(1 for _ in self._redis.scan_iter(match=self.prefix + "*", count=500))
-
-
-def wait_until_ready(redis: Any, timeout: float = 10.0) -> None:
-    """Block until Redis answers PING (used by tests that start a server)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            redis.ping()
-            return
-        except Exception:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)
