@@ -258,7 +258,8 @@ class Client:
     ) -> Iterator[list[dict[str, Any]]]:
         """Yield the user's tracks page by page (each page's ``collection``), at most ``limit``."""
         urn = self.api.user_urn(ref, **flags)
-        bar = progress_bar(self._expected(urn, limit), str(ref), progress_enabled(progress))
+        show = progress_enabled(progress)
+        bar = progress_bar(self._expected(urn, limit, flags) if show else None, str(ref), show)
         try:
             for page in self.pages.dicts(urn, limit, flags):
                 bar.update(len(page))
@@ -294,9 +295,14 @@ class Client:
         pages = self.track_pages(ref, stop, self._flags(offline, refresh), progress)
         return [t for page in pages for t in page][offset:]
 
-    def _expected(self, urn: str, limit: int | None) -> int | None:
-        """The user's ``track_count`` when the cache already has the user (for progress bars)."""
+    def _expected(self, urn: str, limit: int | None, flags: dict[str, bool]) -> int | None:
+        """The user's ``track_count``: the total of a progress bar.
+
+        Only called when a bar is shown; costs one request (then cached) for an unseen user.
+        """
         user = self.api.cached_user(urn)
+        if user is None and not flags.get("offline"):
+            user = self.api.user(parse_user(urn), **flags)
         count = user.get("track_count") if user else None
         if not isinstance(count, int):
             return None
@@ -375,7 +381,7 @@ class Client:
         fetched_at = datetime.now(UTC)
         urns = self._urns(refs, flags, workers)
         show = progress_enabled(progress)
-        expected = [self._expected(urn, limit) for urn in urns] if show else [None]
+        expected = [self._expected(urn, limit, flags) for urn in urns] if show else [None]
         total = None if None in expected else sum(n for n in expected if n is not None)
         bar = progress_bar(total, "tracks", show)
 

@@ -187,3 +187,30 @@ def test_sandbox_command_prints_environment_and_stops_on_sigint(bare_env):
     finally:
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=10) == 0
+
+
+def test_progress_bar_on_a_terminal_with_the_track_count_as_total(env, tmp_path, sandbox):
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    master, slave = pty.openpty()
+    # a real terminal has a size; tqdm draws nothing on a 0-column one
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 120, 0, 0))
+    proc = subprocess.Popen([SCRIPT, "tracks", "jowymusic", "-o", str(tmp_path / "j.parquet")],
+                            env=env, stdout=subprocess.PIPE, stderr=slave)  # fmt: skip
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 4096)
+        except OSError:  # the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    assert proc.wait(timeout=60) == 0
+    shown = b"".join(chunks).decode(errors="replace")
+    total = sandbox.catalog.user("jowymusic")["track_count"]
+    assert f"/{total}" in shown and "track" in shown  # e.g. "jowymusic: 100%|...| 345/347"

@@ -45,7 +45,7 @@ def test_tracks_ddf_on_a_distributed_cluster(sb, tmp_path):
 
     with (
         LocalCluster(
-            n_workers=2, threads_per_worker=2, processes=True, dashboard_address=None,
+            n_workers=2, threads_per_worker=2, processes=True, dashboard_address=":0",
             silence_logs=logging.ERROR,
         )
         as cluster,
