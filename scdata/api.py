@@ -180,9 +180,17 @@ class SoundCloudAPI:
         return body.get("location") if isinstance(body, dict) else None
 
     # -- tracks ------------------------------------------------------------------------------
-    def tracks_url(self, user_urn: str, page_size: int = PAGE_SIZE) -> str:
-        """The first page's full URL (``linked_partitioning``: cursor pages, no ``offset``)."""
-        params = {"linked_partitioning": "true", "limit": page_size}
+    def tracks_url(
+        self, user_urn: str, page_size: int = PAGE_SIZE, access: str | None = None
+    ) -> str:
+        """The first page's full URL (``linked_partitioning``: cursor pages, no ``offset``).
+
+        ``access`` is the API's filter (``"playable,preview,blocked"``); ``None`` leaves the
+        API's default (``playable,preview``).
+        """
+        params: dict[str, Any] = {"linked_partitioning": "true", "limit": page_size}
+        if access:
+            params["access"] = access
         url = f"{self.base_url}/users/{user_urn}/tracks"
         return requests.Request("GET", url, params=params).prepare().url or url
 
@@ -224,8 +232,8 @@ class SoundCloudAPI:
                                status=200, url=urlsplit(url).path)  # fmt: skip
 
     def track_pages(
-        self, user_urn: str, *, page_size: int = PAGE_SIZE, offline: bool = False,
-        refresh: bool = False,
+        self, user_urn: str, *, page_size: int = PAGE_SIZE, access: str | None = None,
+        offline: bool = False, refresh: bool = False,
     ) -> Iterator[list[dict[str, Any]]]:  # fmt: skip
         """Yield each cursor page's ``collection`` of the user's tracks, newest first."""
         flags = {"offline": offline, "refresh": refresh}
@@ -234,7 +242,7 @@ class SoundCloudAPI:
             items, next_href, response = self.tracks_page(url, user_urn, **flags)
             return Page(items, len(items), next_href, response.url)
 
-        return self.walk(self.tracks_url(user_urn, page_size), fetch)
+        return self.walk(self.tracks_url(user_urn, page_size, access), fetch)
 
 
 @dataclasses.dataclass(frozen=True)

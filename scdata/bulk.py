@@ -291,13 +291,13 @@ def export_tracks(
     >>> manifest = scdata.export_tracks(["artist-001", "artist-002", "no-such-user"], "tracks")
     >>> manifest[["user", "status", "rows"]]
                user  status  rows
-    0    artist-001      ok   491
-    1    artist-002      ok   488
+    0    artist-001      ok   500
+    1    artist-002      ok   500
     2  no-such-user  failed     0
     >>> manifest.loc[2, "error"]
     'No se pudo encontrar al usuario no-such-user'
     >>> len(scdata.read_parquet("tracks"))
-    979
+    1000
     >>> scdata.export_tracks(["artist-001"], "tracks")["skipped"].tolist()  # still fresh
     [True]
     """
@@ -366,7 +366,7 @@ def export_summary(manifest: pd.DataFrame, path: str | os.PathLike[str]) -> str:
     Examples
     --------
     >>> print(export_summary(scdata.export_tracks(["artist-003"], "tracks"), "tracks"))
-    export: 1 users: 1 ok (1 fetched, 0 fresh), 0 failed; 491 rows in tracks
+    export: 1 users: 1 ok (1 fetched, 0 fresh), 0 failed; 500 rows in tracks
     """
     ok = manifest["status"] == "ok"
     skipped = int((ok & manifest["skipped"]).sum())

@@ -28,6 +28,35 @@ from .tokenstore import FileTokenStore, MemoryTokenStore, TokenStore
 from .userref import UserRef, parse_user
 
 MAX_COUNT = 1_000_000
+ACCESS_LEVELS = ("playable", "preview", "blocked")
+
+
+def check_access(access: object) -> str | None:
+    """Validate ``access``: ``"all"``, ``None`` (the API's default) or some of the levels.
+
+    Examples
+    --------
+    >>> check_access("all")
+    'playable,preview,blocked'
+    >>> check_access(["preview", "playable"])
+    'playable,preview'
+    >>> check_access(None) is None
+    True
+    """
+    if access is None:
+        return None
+    if access == "all":
+        return ",".join(ACCESS_LEVELS)
+    levels = access.split(",") if isinstance(access, str) else access
+    try:
+        chosen = {str(level).strip() for level in levels}  # type: ignore[union-attr]
+    except TypeError:
+        chosen = {None}  # type: ignore[arg-type]
+    if not chosen or not chosen <= set(ACCESS_LEVELS):
+        raise ValueError(
+            f"access must be 'all', None or some of {', '.join(ACCESS_LEVELS)}; got {access!r}"
+        )
+    return ",".join(level for level in ACCESS_LEVELS if level in chosen)
 
 
 def check_count(name: str, value: object, *, minimum: int, allow_none: bool = False) -> int | None:
@@ -83,7 +112,7 @@ class Client:
     >>> import scdata
     >>> client = scdata.Client()  # or Client(client_id="...", client_secret="...")
     >>> client.tracks_df("jowymusic").shape
-    (345, 64)
+    (347, 64)
     """
 
     def __init__(self, **settings: Any) -> None:
@@ -219,6 +248,7 @@ class Client:
         user: str | int,
         limit: int | None = None,
         *,
+        access: str | None = "all",
         offline: bool | None = None,
         refresh: bool | None = None,
         progress: bool | None = None,
@@ -231,6 +261,10 @@ class Client:
             Any form :meth:`user` accepts.
         limit : int, optional
             Stop after this many tracks (default: all).
+        access : str, list or None, default "all"
+            Every track (``"all"``: playable, preview and blocked where you are, so the count
+            matches the user's ``track_count``), some levels, or ``None`` for the API's default
+            (``playable,preview``). The ``access`` field says which each track is.
         offline, refresh : bool, optional
             Override the client's cache switches for this call.
         progress : bool, optional
@@ -246,8 +280,10 @@ class Client:
         """
         ref = parse_user(user)
         limit = check_count("limit", limit, minimum=1, allow_none=True)
-        flags = self._flags(offline, refresh)
-        return (t for page in self.track_pages(ref, limit, flags, progress) for t in page)
+        pages = self.track_pages(
+            ref, limit, self._flags(offline, refresh), progress, check_access(access)
+        )
+        return (track for page in pages for track in page)
 
     def track_pages(
         self,
@@ -255,13 +291,17 @@ class Client:
         limit: int | None,
         flags: dict[str, bool],
         progress: bool | None = None,
+        access: str | None = None,
     ) -> Iterator[list[dict[str, Any]]]:
-        """Yield the user's tracks page by page (each page's ``collection``), at most ``limit``."""
+        """Yield the user's tracks page by page (each page's ``collection``), at most ``limit``.
+
+        ``access`` is already checked (:func:`check_access`); ``None`` is the API's default.
+        """
         urn = self.api.user_urn(ref, **flags)
         show = progress_enabled(progress)
         bar = progress_bar(self._expected(urn, limit, flags) if show else None, str(ref), show)
         try:
-            for page in self.pages.dicts(urn, limit, flags):
+            for page in self.pages.dicts(urn, limit, flags, access):
                 bar.update(len(page))
                 yield page
         finally:
@@ -273,6 +313,7 @@ class Client:
         limit: int | None = None,
         offset: int = 0,
         *,
+        access: str | None = "all",
         offline: bool | None = None,
         refresh: bool | None = None,
         progress: bool | None = None,
@@ -280,7 +321,8 @@ class Client:
         """Return exactly the tracks at positions ``[offset, offset + limit)`` (newest first).
 
         Offsets are served by walking cursor pages of 200 (each cached), never by sending
-        ``offset`` to SoundCloud, so the slice is right across page boundaries.
+        ``offset`` to SoundCloud, so the slice is right across page boundaries. ``access`` as
+        in :meth:`iter_tracks`.
 
         Examples
         --------
@@ -292,7 +334,8 @@ class Client:
         offset = check_count("offset", offset, minimum=0)
         assert offset is not None
         stop = None if limit is None else offset + limit
-        pages = self.track_pages(ref, stop, self._flags(offline, refresh), progress)
+        flags = self._flags(offline, refresh)
+        pages = self.track_pages(ref, stop, flags, progress, check_access(access))
         return [t for page in pages for t in page][offset:]
 
     def _expected(self, urn: str, limit: int | None, flags: dict[str, bool]) -> int | None:
@@ -324,6 +367,7 @@ class Client:
         limit: int | None = None,
         *,
         raw: bool = False,
+        access: str | None = "all",
         workers: int = DEFAULT_WORKERS,
         offline: bool | None = None,
         refresh: bool | None = None,
@@ -339,6 +383,10 @@ class Client:
             At most this many tracks per user, newest first (default: all).
         raw : bool, default False
             Return the API's track dicts untouched instead of a DataFrame.
+        access : str, list or None, default "all"
+            Every track, blocked ones included, so the rows match ``track_count``; the
+            ``access`` column says which are ``playable``, ``preview`` or ``blocked``. Some
+            levels (``"playable,preview"``), or ``None`` for the API's default.
         workers : int, default 8
             Users fetched at once.
         offline, refresh, progress : bool, optional
@@ -372,11 +420,12 @@ class Client:
         >>> both.groupby("user_permalink")["playback_count"].sum()
         user_permalink
         bjork-unicode     193033
-        jowymusic        3314422
+        jowymusic        3331524
         Name: playback_count, dtype: Int64
         """
         refs = user_refs(users)
         limit = check_count("limit", limit, minimum=1, allow_none=True)
+        access = check_access(access)
         flags = self._flags(offline, refresh)
         fetched_at = datetime.now(UTC)
         urns = self._urns(refs, flags, workers)
@@ -386,12 +435,12 @@ class Client:
         bar = progress_bar(total, "tracks", show)
 
         def raw_tracks(urn: str) -> list[dict[str, Any]]:
-            tracks = [t for page in self.pages.dicts(urn, limit, flags) for t in page]
+            tracks = [t for page in self.pages.dicts(urn, limit, flags, access) for t in page]
             bar.update(len(tracks))
             return tracks
 
         def table(urn: str) -> pa.Table:
-            combined = concat_tracks(self.pages.tables(urn, limit, flags))
+            combined = concat_tracks(self.pages.tables(urn, limit, flags, access))
             bar.update(combined.num_rows)
             return combined
 

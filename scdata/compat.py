@@ -93,7 +93,8 @@ def user_tracks(user: str | int, limit: int = 10, offset: int = 0) -> list[dict[
     check_count("limit", limit, minimum=1)
     check_count("offset", offset, minimum=0)
     try:
-        return default_client().tracks(user, limit, offset)
+        # the original service sent no access filter: the API's default (playable, preview)
+        return default_client().tracks(user, limit, offset, access=None)
     except ConfigurationError:
         raise
     except SoundCloudError as exc:

@@ -97,9 +97,9 @@ def tracks_ddf(
     (2, datetime64[us, UTC])
     >>> ddf.groupby("user_permalink").size().compute().sort_index()
     user_permalink
-    artist-001    491
-    artist-002    488
-    artist-003    491
+    artist-001    500
+    artist-002    500
+    artist-003    500
     dtype: int64
     """
     dask = _import_dask()

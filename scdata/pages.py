@@ -42,11 +42,11 @@ class TrackPages:
         self.store = store
 
     def dicts(
-        self, urn: str, limit: int | None, flags: dict[str, bool]
+        self, urn: str, limit: int | None, flags: dict[str, bool], access: str | None = None
     ) -> Iterator[list[dict[str, Any]]]:
         """The pages' ``collection`` lists, at most ``limit`` tracks in all."""
         count = 0
-        for page in self.api.track_pages(urn, **flags):
+        for page in self.api.track_pages(urn, access=access, **flags):
             page = page if limit is None else page[: limit - count]
             count += len(page)
             yield page
@@ -55,7 +55,9 @@ class TrackPages:
         if count == 0:
             self._check_exists(urn, flags)
 
-    def tables(self, urn: str, limit: int | None, flags: dict[str, bool]) -> list[pa.Table]:
+    def tables(
+        self, urn: str, limit: int | None, flags: dict[str, bool], access: str | None = None
+    ) -> list[pa.Table]:
         """Typed page tables (final schema), from the page store when a fresh copy is there."""
 
         def fetch(url: str) -> Page[pa.Table]:
@@ -71,7 +73,7 @@ class TrackPages:
 
         out: list[pa.Table] = []
         count = 0
-        for table in self.api.walk(self.api.tracks_url(urn), fetch):
+        for table in self.api.walk(self.api.tracks_url(urn, access=access), fetch):
             if limit is not None and count + table.num_rows > limit:
                 table = table.slice(0, limit - count)
             out.append(table)

@@ -17,12 +17,13 @@ def iter_tracks(
     user: str | int,
     limit: int | None = None,
     *,
+    access: str | None = "all",
     offline: bool | None = None,
     refresh: bool | None = None,
     progress: bool | None = None,
 ) -> Iterator[dict[str, Any]]:
     return default_client().iter_tracks(
-        user, limit, offline=offline, refresh=refresh, progress=progress
+        user, limit, access=access, offline=offline, refresh=refresh, progress=progress
     )
 
 
@@ -31,14 +32,15 @@ def tracks_df(
     limit: int | None = None,
     *,
     raw: bool = False,
+    access: str | None = "all",
     workers: int = 8,
     offline: bool | None = None,
     refresh: bool | None = None,
     progress: bool | None = None,
 ) -> pd.DataFrame | list[dict[str, Any]]:
     return default_client().tracks_df(
-        users, limit, raw=raw, workers=workers, offline=offline, refresh=refresh,
-        progress=progress,
+        users, limit, raw=raw, access=access, workers=workers, offline=offline,
+        refresh=refresh, progress=progress,
     )  # fmt: skip
 
 

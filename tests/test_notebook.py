@@ -21,7 +21,7 @@ from jupyter_client.manager import AsyncKernelManager
 import scdata
 from scdata.sandbox import Sandbox
 
-from .conftest import REPO, accessible
+from .conftest import REPO
 
 NOTEBOOK = REPO / "notebooks" / "quickstart.ipynb"
 PROBE = "import sys\nprint(sys.executable)"
@@ -73,5 +73,5 @@ def test_quickstart_notebook_runs(tmp_path: Path) -> None:
 
     parquet = workdir / "jowymusic.parquet"
     assert parquet.is_file()
-    expected = accessible(Sandbox().catalog.tracks("jowymusic"))
+    expected = Sandbox().catalog.tracks("jowymusic")  # tracks_df: every track
     assert len(scdata.read_parquet(parquet)) == len(expected)
