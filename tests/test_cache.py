@@ -113,3 +113,10 @@ def test_memory_cache_keeps_nothing_on_disk(sandbox, cache_dir):
     client.user("jowymusic")
     assert sandbox.count("/resolve") == 1
     assert not cache_dir.exists() or not any(cache_dir.iterdir())
+
+
+def test_the_token_request_is_never_in_the_http_cache(client, sandbox):
+    client.get_token()
+    client.user("jowymusic")
+    urls = list(client.session.cache.urls())
+    assert urls and not any("/oauth" in url for url in urls)

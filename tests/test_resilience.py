@@ -173,3 +173,14 @@ def test_broken_200_bodies_raise_and_are_never_cached(fast_client, sandbox, kind
     sandbox.clear_log()
     fast_client.tracks("jowymusic", limit=5)
     assert sandbox.requests == []
+
+
+def test_retries_consume_the_rate_limit(sandbox, cache_dir):
+    client = make_client(sandbox, cache_dir, rate_limit=4, retry_backoff=0.001, max_retries=7)
+    user_id = sandbox.catalog.user("jowymusic")["id"]
+    client.get_token()
+    sandbox.fail(path="/users/*", status=502, times=7, html=True)
+    started = time.monotonic()
+    client.user(user_id)  # 8 attempts, 4 free in the burst, 4 paced at 4/s
+    assert time.monotonic() - started >= 0.9
+    assert sandbox.count("/users/*") == 8
