@@ -13,6 +13,7 @@ Credentials come from ``SOUNDCLOUD_CLIENT_ID`` / ``SOUNDCLOUD_CLIENT_SECRET`` (o
 ``scdata.configure(...)``); ``scdata.sandbox.serve()`` runs a local SoundCloud emulator.
 """
 
+import importlib
 import logging
 
 from ._version import __version__
@@ -33,6 +34,13 @@ from .export import read_parquet, to_parquet
 from .shortcuts import iter_tracks, tracks_df, users_df
 
 logging.getLogger("scdata").addHandler(logging.NullHandler())
+
+
+def __getattr__(name: str) -> object:
+    """``scdata.sandbox`` and ``scdata.dask`` load on first use (dask is an optional extra)."""
+    if name in ("sandbox", "dask"):
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'scdata' has no attribute {name!r}")
 
 __all__ = [
     "APIError",

@@ -30,3 +30,19 @@ def test_start_runs_until_stop():
     assert not sb.running
     with pytest.raises(scdata.ConfigurationError):  # back to the (empty) environment
         scdata.get_token()
+
+
+def test_sandbox_and_dask_load_on_first_use_from_the_package():
+    import importlib
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, scdata\n"
+        "assert 'scdata.sandbox' not in sys.modules and 'dask' not in sys.modules\n"
+        "assert scdata.sandbox.Sandbox and scdata.dask.tracks_ddf\n"
+        "print('ok')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout.strip() == "ok", out.stderr
+    assert importlib.import_module("scdata").sandbox is importlib.import_module("scdata.sandbox")
