@@ -58,13 +58,23 @@ def resolve(session: requests.Session, api_url: str, token: str, permalink: str)
 
 
 def naive_records(
-    session: requests.Session, api_url: str, token: str, permalink: str
+    session: requests.Session,
+    api_url: str,
+    token: str,
+    permalink: str,
+    access: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Resolve, then pages of 200 following ``next_href``; ``json.loads`` and accumulate."""
+    """Resolve, then pages of 200 following ``next_href``; ``json.loads`` and accumulate.
+
+    ``access`` is the API's filter (``"playable,preview,blocked"``), sent on the first page
+    (``next_href`` repeats it); ``None`` sends none, for the API's default.
+    """
     headers = {"Authorization": f"OAuth {token}"}
     urn = resolve(session, api_url, token, permalink)
     url: str | None = f"{api_url}/users/{urn}/tracks"
     params: dict[str, Any] | None = {"linked_partitioning": "true", "limit": PAGE_SIZE}
+    if access:
+        params["access"] = access
     records: list[dict[str, Any]] = []
     while url:
         response = session.get(url, params=params, headers=headers, timeout=30)
@@ -75,9 +85,15 @@ def naive_records(
     return records
 
 
-def naive_pull(session: requests.Session, api_url: str, token: str, permalink: str) -> pd.DataFrame:
+def naive_pull(
+    session: requests.Session,
+    api_url: str,
+    token: str,
+    permalink: str,
+    access: str | None = None,
+) -> pd.DataFrame:
     """The whole naive pull: :func:`naive_records` then :func:`records_frame`."""
-    return records_frame(naive_records(session, api_url, token, permalink))
+    return records_frame(naive_records(session, api_url, token, permalink, access))
 
 
 def pages_of_ten(

@@ -15,6 +15,11 @@ it, printing every figure with its target and PASS/FAIL:
   memory, each approach in its own process);
 - **many users**: ``tracks_df([20 users])`` against a serial loop, the request rate and
   whether the client-side rate limit held;
+- **fleet**: 200 users (``artist-001`` ... ``artist-200``, 500 tracks each), cold, the Dask
+  path (``scdata.dask.tracks_ddf(users).to_parquet(...)`` on a
+  ``distributed.LocalCluster(n_workers=2, threads_per_worker=4, processes=True)`` whose workers
+  share a cache dir) against one process's ``Client.tracks_df(users)``: wall times (cluster
+  startup apart), requests, request rates, client-credentials exchanges, row counts;
 - **token**: client-credentials exchanges across 10 fresh processes sharing a cache dir.
 
 It exits 0 when a target fails (it is a report); only a crash exits non-zero.
@@ -23,7 +28,7 @@ Usage::
 
     python benchmarks/run.py                  # full run, prints the table
     python benchmarks/run.py --write          # ... and writes benchmarks/RESULTS.md
-    python benchmarks/run.py --quick          # small sizes, < 60 s (CI)
+    python benchmarks/run.py --quick          # small sizes (fleet of 10 users), < 60 s (CI)
     python benchmarks/run.py --profile        # also pyinstrument the warm and normalise paths
     python benchmarks/run.py --latency 0.1    # emulator latency per request (default 0.05 s)
 """
@@ -32,7 +37,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import fnmatch
+import importlib
 import json
+import logging
 import math
 import os
 import shlex
@@ -75,6 +83,12 @@ TARGET_NORMALISE = normalise.SPEED_TARGET
 TARGET_NORMALISE_MEMORY = normalise.MEMORY_RATIO_TARGET
 TARGET_MANY = 4.0  # concurrent tracks_df at least this many times faster than a serial loop
 TARGET_EXCHANGES = 1
+TARGET_FLEET_EXCHANGES = 1  # the whole Dask fleet shares one token through the cache dir
+FLEET_WORKERS = 2  # distributed.LocalCluster(n_workers=..., threads_per_worker=...)
+FLEET_THREADS = 4
+# imported in every worker while the cluster starts (part of the startup time, as this
+# process's imports are paid by Bench.warm_up before anything is timed)
+FLEET_IMPORTS = ("scdata", "scdata.dask", "dask.dataframe", "pyarrow.parquet", "pyarrow.dataset")
 
 
 class Sizes:
@@ -85,6 +99,7 @@ class Sizes:
         self.user = "artist-001" if quick else "big-catalog"
         self.users = [f"artist-{i:03d}" for i in range(1, (3 if quick else 20) + 1)]
         self.processes = 2 if quick else 10
+        self.fleet = [f"artist-{i:03d}" for i in range(1, (10 if quick else 200) + 1)]
         self.normalise_n = normalise.QUICK_N if quick else 100_000
         self.reps = 3  # warm runs and normalisation runs; the best is kept
 
@@ -95,6 +110,21 @@ STARTED = time.perf_counter()
 def say(message: str) -> None:
     """Progress on stderr (the table goes to stdout), with the seconds since the start."""
     print(f"[{time.perf_counter() - STARTED:6.1f} s] {message}", file=sys.stderr, flush=True)
+
+
+@contextlib.contextmanager
+def environ(values: dict[str, str]) -> Iterator[None]:
+    """``os.environ`` updated with ``values`` (inherited by processes started inside)."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 @contextlib.contextmanager
@@ -122,6 +152,19 @@ def bucket_respected(arrivals: list[float], rate: float, burst: float, slack: in
             if j - i + 1 > burst + rate * (arrivals[j] - first) + slack:
                 return False
     return True
+
+
+def cpu_seconds() -> float:
+    """User + system CPU seconds of the calling process so far (also run on Dask workers)."""
+    now = os.times()
+    return now.user + now.system
+
+
+def speed_up(baseline: float, measured: float) -> str:
+    """``"2.10× faster"``, or ``"1.50× slower"`` when ``measured`` took longer."""
+    if measured <= baseline:
+        return f"{baseline / measured:.2f}× faster"
+    return f"{measured / baseline:.2f}× slower"
 
 
 def busiest_second(arrivals: list[float]) -> int:
@@ -238,11 +281,16 @@ class Bench:
             frame = self.tracks_df(cache, user)
         cold, gets, posts = t[0], self.gets(), self.posts()
         self.warm_dir = cache
+        # the naive loop asks for what scdata asked for (its `access` filter, if any)
+        access = next(
+            (r.query.get("access") for r in sb.requests if fnmatch.fnmatch(r.path, "*/tracks")),
+            None,
+        )
 
         say("cold pull: naive requests loop, pages of 200")
         sb.clear_log()
         with timer() as t, requests.Session() as session:
-            naive = naive_pull(session, sb.url, self.token(), user)
+            naive = naive_pull(session, sb.url, self.token(), user, access)
         naive_cold, naive_gets, naive_posts = t[0], self.gets(), self.posts()
         try:
             pd.testing.assert_frame_equal(frame, naive)
@@ -265,11 +313,11 @@ class Bench:
         naive_cache = str(self.fresh_dir("naive-cached") / "http_cache")
         token = self.token()
         with cached_session(naive_cache) as session:
-            naive_pull(session, sb.url, token, user)  # fills the cache
+            naive_pull(session, sb.url, token, user, access)  # fills the cache
 
         def naive_warm_run() -> None:
             with cached_session(naive_cache) as session:
-                naive_pull(session, sb.url, token, user)
+                naive_pull(session, sb.url, token, user, access)
 
         sb.clear_log()
         naive_warm = self.best_of(naive_warm_run)
@@ -374,10 +422,22 @@ class Bench:
             f"given, not fetched). So the best possible ratio is {original}/{minimum} = "
             f"{original / minimum:.2f}×: the ≥ {TARGET_REQUEST_RATIO:g}× target is arithmetically "
             "out of reach for this user even at the minimum.",
-            f"rows: {rows:,} of {track_count:,} tracks, because the API (and the emulator) filter "
-            "`blocked` tracks out of each page after cutting it.",
+            (
+                f"rows: {rows:,} of {track_count:,} tracks, because the API (and the emulator) "
+                "filter `blocked` tracks out of each page after cutting it"
+                + (f" (scdata asked for `access={access}`)." if access else ".")
+                if rows < track_count
+                else f"rows: {rows:,} of {track_count:,} tracks"
+                + (
+                    f": scdata asked for `access={access}`, blocked ones included."
+                    if access
+                    else "."
+                )
+            ),
             "naive loop: keep-alive `requests.Session`, 1 `/resolve` read but not followed (as "
-            "scdata), pages of 200 with `linked_partitioning=true` following `next_href`, "
+            "scdata), pages of 200 with `linked_partitioning=true` following `next_href` and "
+            + (f"the same `access={access}` as scdata" if access else "no `access` (as scdata)")
+            + ", "
             "`json.loads` per page, `pd.json_normalize` + the dtype fixes of "
             "`normalise.naive_frame`. Its warm run uses a plain SQLite `CachedSession` that "
             "also caches the 302, and reuses a token fetched before timing (scdata's warm run "
@@ -539,6 +599,208 @@ class Bench:
             )
         self.notes.append(why)
 
+    def fleet(self) -> None:
+        """Many users on a Dask cluster of processes against one process, both cold."""
+        import pyarrow.dataset as ds
+        from distributed import Client as DaskClient
+        from distributed import LocalCluster
+
+        from scdata.dask import TRACKS_SCHEMA, tracks_ddf
+
+        sb, users = self.sb, self.sizes.fleet
+        slots = FLEET_WORKERS * FLEET_THREADS  # partitions computed at once
+        for user in users:  # the emulator builds each user's tracks once; not timed by either
+            sb.catalog.tracks(user)
+        each = sb.catalog.user(users[0])["track_count"]
+        rate = self.client(self.root).settings.rate_limit
+        burst = max(1.0, rate)
+
+        def arrivals() -> list[float]:
+            return [r.time for r in sb.requests if r.method == "GET"]
+
+        say(f"fleet: one process, tracks_df([{len(users)} users]), {DEFAULT_WORKERS} threads")
+        sb.clear_log()
+        before, cpu_before = sb.token_exchanges, cpu_seconds()
+        with timer() as t:
+            frame = self.tracks_df(self.fresh_dir("fleet-single"), users)
+        single, single_gets = t[0], self.gets()
+        single_cpu = cpu_seconds() - cpu_before
+        single_exchanges = sb.token_exchanges - before
+        single_busiest = busiest_second(arrivals())
+
+        say(
+            f"fleet: starting distributed.LocalCluster({FLEET_WORKERS} processes × "
+            f"{FLEET_THREADS} threads)"
+        )
+        cache = self.fresh_dir("fleet-dask-cache")
+        out = self.fresh_dir("fleet-dask-out") / "tracks"
+        with contextlib.ExitStack() as stack:
+            stack.enter_context(environ(sb.env | {"SCDATA_CACHE_DIR": str(cache)}))
+            with timer() as t:
+                cluster = stack.enter_context(
+                    LocalCluster(
+                        n_workers=FLEET_WORKERS,
+                        threads_per_worker=FLEET_THREADS,
+                        processes=True,
+                        dashboard_address=None,
+                        silence_logs=logging.ERROR,
+                    )
+                )
+                dask_client = stack.enter_context(DaskClient(cluster))
+                for module in FLEET_IMPORTS:
+                    dask_client.run(importlib.import_module, module)
+                dask_client.wait_for_workers(FLEET_WORKERS)
+            startup = t[0]
+            worker_pids = set(dask_client.run(os.getpid).values())
+
+            say(f"fleet: tracks_ddf([{len(users)} users]).to_parquet(...) on the cluster")
+            sb.clear_log()
+            before, cpu_before = sb.token_exchanges, cpu_seconds()
+            workers_before = dask_client.run(cpu_seconds)
+            with timer() as t:
+                ddf = tracks_ddf(users)
+                ddf.to_parquet(out, partition_on=["user_permalink"], schema=TRACKS_SCHEMA)
+            fleet = t[0]
+            main_cpu = cpu_seconds() - cpu_before
+            workers_cpu = sum(dask_client.run(cpu_seconds).values()) - sum(workers_before.values())
+            fleet_gets = self.gets()
+            fleet_exchanges = sb.token_exchanges - before
+            fleet_arrivals = arrivals()
+            partitions = ddf.npartitions
+            with timer() as t:
+                stack.close()
+            shutdown = t[0]
+
+        dataset = ds.dataset(out, format="parquet", partitioning="hive")
+        written = dataset.to_table(columns=["user_permalink", "urn"]).to_pandas()
+        per_user = frame["user_permalink"].value_counts().sort_index()
+        per_user_written = written["user_permalink"].astype(str).value_counts().sort_index()
+        same_users = per_user.to_dict() == per_user_written.to_dict()
+        same_urns = set(frame["urn"]) == set(written["urn"].astype(str))
+        rows, rows_written = frame.shape[0], len(written)
+        match = rows == rows_written and same_users and same_urns
+        fleet_busiest = busiest_second(fleet_arrivals)
+        fleet_respected = bucket_respected(
+            fleet_arrivals, FLEET_WORKERS * rate, FLEET_WORKERS * burst
+        )
+
+        # what each path can do at best, given the latency and the per-process rate limit
+        per_user_gets = single_gets / len(users)
+        rtt = self.rtt_page
+        single_rate_bound = max(0.0, single_gets - burst) / rate if rate > 0 else 0.0
+        single_latency_bound = math.ceil(len(users) / DEFAULT_WORKERS) * per_user_gets * rtt
+        fleet_rate = FLEET_WORKERS * rate
+        fleet_rate_bound = (
+            max(0.0, fleet_gets - FLEET_WORKERS * burst) / fleet_rate if rate > 0 else 0.0
+        )
+        fleet_latency_bound = math.ceil(partitions / slots) * per_user_gets * rtt
+        single_bound = max(single_rate_bound, single_latency_bound)
+        fleet_bound = max(fleet_rate_bound, fleet_latency_bound)
+
+        label = (
+            f"{len(users)} users × {each:,} tracks ({rows:,} rows), cold: Dask "
+            f"`tracks_ddf(users).to_parquet(...)` on {FLEET_WORKERS} processes × "
+            f"{FLEET_THREADS} threads vs one process's `tracks_df(users)`"
+        )
+        self.rows += [
+            Row(
+                "fleet",
+                f"wall time, {label}; cluster startup excluded",
+                seconds(fleet),
+                seconds(single),
+                speed_up(single, fleet),
+            ),
+            Row(
+                "fleet",
+                "wall time with the cluster startup included",
+                seconds(startup + fleet),
+                seconds(single),
+                speed_up(single, startup + fleet),
+            ),
+            Row(
+                "fleet",
+                f"cluster startup: LocalCluster + Client + importing scdata, dask.dataframe, "
+                f"pyarrow in each worker (shutdown: {seconds(shutdown)})",
+                seconds(startup),
+            ),
+            Row(
+                "fleet",
+                f"GETs sent (minimum {len(users)} × (1 `/resolve` + "
+                f"{math.ceil(each / PAGE)} pages + the final empty page) = "
+                f"{len(users) * (math.ceil(each / PAGE) + 2):,})",
+                f"{fleet_gets:,}",
+                f"one process {single_gets:,}",
+            ),
+            Row(
+                "fleet",
+                f"request rate (GETs / wall time, startup excluded); limiter {rate:g}/s per "
+                f"process, so {FLEET_WORKERS} worker processes may send {fleet_rate:g}/s",
+                f"{fleet_gets / fleet:.1f}/s (busiest second {fleet_busiest})",
+                f"one process {single_gets / single:.1f}/s (busiest second {single_busiest})",
+                target=f"≤ {fleet_rate:g}/s + burst {FLEET_WORKERS * burst:g} vs ≤ {rate:g}/s + "
+                f"burst {burst:g}",
+            ),
+            Row(
+                "fleet",
+                f"CPU seconds (user + system) during the pull, {os.cpu_count()} logical cores "
+                "for everything",
+                f"workers {workers_cpu:.1f} s + this process {main_cpu:.1f} s (emulator, "
+                "scheduler)",
+                f"one process {single_cpu:.1f} s (client + emulator)",
+                f"cores busy: {(workers_cpu + main_cpu) / fleet:.2f} vs {single_cpu / single:.2f}",
+            ),
+            Row(
+                "fleet",
+                f"client-credentials exchanges, Dask path ({len(worker_pids)} worker processes "
+                "sharing the token file in one SCDATA_CACHE_DIR)",
+                f"{fleet_exchanges}",
+                f"one process {single_exchanges}",
+                target=f"= {TARGET_FLEET_EXCHANGES}",
+                ok=fleet_exchanges == TARGET_FLEET_EXCHANGES,
+            ),
+            Row(
+                "fleet",
+                "rows: Dask's Parquet dataset (read back) vs the one-process frame "
+                f"(per user: {'same' if same_users else 'different'}; track urns: "
+                f"{'same' if same_urns else 'different'})",
+                f"{rows_written:,}",
+                f"{rows:,}",
+                target="same rows",
+                ok=match,
+            ),
+        ]
+        ms_per_user = 1000 / len(users)
+        self.notes += [
+            "fleet: the Dask job is `scdata.dask.tracks_ddf(users).to_parquet(dir, "
+            "partition_on=['user_permalink'], schema=TRACKS_SCHEMA)`, the realistic fleet job: "
+            "the workers write the dataset and nothing is gathered into one process. It uses the "
+            f"default of one partition per user ({partitions} partitions), on "
+            f"`distributed.LocalCluster(n_workers={FLEET_WORKERS}, "
+            f"threads_per_worker={FLEET_THREADS}, processes=True)`. The workers get the "
+            "emulator's environment and one fresh SCDATA_CACHE_DIR through `os.environ`, as in "
+            "tests/test_dask.py. The one-process pull (`Client.tracks_df(users)`, "
+            f"{DEFAULT_WORKERS} threads) uses another fresh cache dir and runs first. The Dask "
+            "wall time includes writing Parquet; the one-process time ends with the frame in "
+            "memory. Cluster startup (processes, connections, the workers' imports, paid once "
+            "per cluster as this process's imports are paid before anything is timed) is kept "
+            "out of the Dask wall time; the table shows it apart and added to it.",
+            f"fleet: scdata's client-side rate limit ({rate:g} requests/s, burst {burst:g}) is "
+            f"per process, so {FLEET_WORKERS} worker processes may send {fleet_rate:g}/s "
+            f"together (their arrivals {'fit' if fleet_respected else 'do not fit'} a "
+            f"{fleet_rate:g}/s bucket with burst {FLEET_WORKERS * burst:g}), and a fleet of N "
+            f"processes N × {rate:g}/s: size `rate_limit` to the API's limit divided by the "
+            "number of processes.",
+            f"fleet: bounds at {rtt * 1000:.0f} ms per GET: one process {single_bound:.1f} s "
+            f"(rate {single_rate_bound:.1f} s; latency {single_latency_bound:.1f} s, "
+            f"{DEFAULT_WORKERS} users at a time), Dask {fleet_bound:.1f} s (rate "
+            f"{fleet_rate_bound:.1f} s; latency {fleet_latency_bound:.1f} s, {slots} partitions "
+            f"at a time); measured {single:.1f} s and {fleet:.1f} s. CPU per user: the Dask "
+            f"workers {workers_cpu * ms_per_user:.0f} ms (a `tracks_df` call and a Parquet write "
+            f"per partition) against {single_cpu * ms_per_user:.0f} ms for the one process, "
+            "client and emulator together. The emulator and the cluster's scheduler run in "
+            f"this process, on the same {os.cpu_count()} logical cores as the workers.",
+        ]
+
     def token_reuse(self) -> None:
         sb, count = self.sb, self.sizes.processes
         say(f"token: {count} fresh processes, one after another, one shared cache dir")
@@ -609,7 +871,8 @@ def main(argv: list[str] | None = None) -> int:
     profile_text = None
     with tempfile.TemporaryDirectory(prefix="scdata-bench-") as root:
         os.environ["SCDATA_CACHE_DIR"] = str(Path(root) / "default-cache")
-        sandbox = Sandbox(latency=args.latency, artists=len(sizes.users), token_budget=100_000)
+        artists = max(len(sizes.users), len(sizes.fleet))
+        sandbox = Sandbox(latency=args.latency, artists=artists, token_budget=100_000)
         with sandbox as sb:
             bench = Bench(sb, Path(root), sizes)
             bench.check_baseline()
@@ -618,6 +881,7 @@ def main(argv: list[str] | None = None) -> int:
             bench.one_user()
             bench.normalisation()
             bench.many_users()
+            bench.fleet()
             bench.token_reuse()
             if args.profile:
                 out = Path(tempfile.mkdtemp(prefix="scdata-bench-profiles-"))

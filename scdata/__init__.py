@@ -42,6 +42,7 @@ def __getattr__(name: str) -> object:
         return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'scdata' has no attribute {name!r}")
 
+
 __all__ = [
     "APIError",
     "AuthError",

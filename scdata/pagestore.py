@@ -119,21 +119,39 @@ class SQLitePageStore:
         self.path = path
         self._local = threading.local()
 
+    _opening = threading.Lock()  # threads of one process open the file one at a time
+
     def _db(self) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)
         if db is None:
-            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            if not self.path.exists():
-                os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
-            db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
-            db.execute(
-                "CREATE TABLE IF NOT EXISTS pages "
-                "(key TEXT PRIMARY KEY, expires REAL, next_href TEXT, data BLOB)"
-            )
+            with self._opening:
+                db = self._open()
             self._local.db = db
         return db
+
+    def _open(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not self.path.exists():
+            os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
+        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        # Switching a new file to WAL needs an exclusive lock, and SQLite answers "database is
+        # locked" at once, without its busy timeout, while another process does the same:
+        # retry for up to the busy timeout.
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA synchronous=NORMAL")
+                db.execute(
+                    "CREATE TABLE IF NOT EXISTS pages "
+                    "(key TEXT PRIMARY KEY, expires REAL, next_href TEXT, data BLOB)"
+                )
+                return db
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    db.close()
+                    raise
+                time.sleep(0.01)
 
     def get(self, url: str) -> StoredPage | None:
         row = (

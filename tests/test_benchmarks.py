@@ -14,7 +14,18 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "benchmarks" / "run.py"
 RESULTS = ROOT / "benchmarks" / "RESULTS.md"
-SECTIONS = ("requests", "cold pull", "warm pull", "normalisation", "many users", "token")
+SECTIONS = ("requests", "cold pull", "warm pull", "normalisation", "many users", "fleet", "token")
+# the fleet lines --quick must print (start of the measure), each with figures in these columns
+FLEET = {
+    "wall time, 10 users": (2, 3, 4),  # Dask, one process, ratio
+    "wall time with the cluster startup included": (2, 3, 4),
+    "cluster startup": (2,),
+    "GETs sent": (2, 3),
+    "request rate": (2, 3),
+    "CPU seconds": (2, 3),
+    "client-credentials exchanges, Dask path": (2, 3),
+    "rows:": (2, 3),
+}
 NUMBER = re.compile(r"\d")
 
 
@@ -48,6 +59,13 @@ def test_quick_benchmark_runs_and_reports_every_section(tmp_path: Path) -> None:
         # the scdata column of the section's first line carries a figure
         assert NUMBER.search(mine[0][2]), f"{section!r} line without a number: {mine[0]}"
         assert all(cells[-1].strip(" |") in ("PASS", "FAIL", "INFO") for cells in mine)
+    fleet = [row.split(" | ") for row in rows if row.startswith("| fleet | ")]
+    for start, columns in FLEET.items():
+        found = [cells for cells in fleet if cells[1].startswith(start)]
+        assert len(found) == 1, f"fleet line {start!r} missing or repeated in:\n{proc.stdout}"
+        for column in columns:
+            assert NUMBER.search(found[0][column]), f"fleet line without a figure: {found[0]}"
+    assert "note: fleet: " in proc.stdout
     assert re.search(r"\d+ targets pass, \d+ fail", proc.stdout)
     assert _fingerprint(RESULTS) == before, "--quick must not write RESULTS.md"
 

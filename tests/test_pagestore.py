@@ -74,3 +74,50 @@ def test_limit_is_applied_to_typed_pages(client, sandbox):
     raw = client.tracks_df("jowymusic", limit=250, raw=True)
     assert df["id"].tolist() == [t["id"] for t in raw]
     assert scdata.tracks_df is not None
+
+
+def test_many_threads_and_processes_open_a_new_store_at_once(tmp_path):
+    import subprocess
+    import sys
+    from concurrent.futures import ThreadPoolExecutor
+
+    import pyarrow as pa
+
+    from scdata.pagestore import SQLitePageStore, StoredPage
+
+    for trial in range(20):  # switching a new file to WAL used to fail under contention
+        store = SQLitePageStore(tmp_path / f"t{trial}.sqlite")
+
+        def put_get(i, store=store):
+            store.put(f"u{i}", StoredPage(pa.table({"a": [i]}), None, time.time() + 60))
+            return store.get(f"u{i}").table.column("a")[0].as_py()
+
+        with ThreadPoolExecutor(8) as pool:
+            assert list(pool.map(put_get, range(8))) == list(range(8))
+
+    path = tmp_path / "shared.sqlite"
+    code = (
+        "import sys, time, pyarrow as pa\n"
+        "from pathlib import Path\n"
+        "from scdata.pagestore import SQLitePageStore, StoredPage\n"
+        "sys.stdin.readline()\n"
+        f"store = SQLitePageStore(Path({str(path)!r}))\n"
+        "store.put(sys.argv[1], StoredPage(pa.table({'a': [1]}), None, time.time() + 60))\n"
+    )
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, f"p{i}"],
+            stdin=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(4)
+    ]
+    time.sleep(0.5)
+    for proc in procs:
+        proc.stdin.write("go\n")
+        proc.stdin.flush()
+    for proc in procs:
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0, err
+    assert len(SQLitePageStore(path)) == 4
