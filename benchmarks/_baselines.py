@@ -15,10 +15,7 @@ from typing import Any
 import pandas as pd
 import requests
 import requests_cache
-from normalise import _to_list
-
-from scdata.schema import TIMESTAMP_FORMAT, TRACK_COLUMNS
-from scdata.tags import parse_tag_list
+from normalise import records_frame
 
 PAGE_SIZE = 200
 USER_URN = re.compile(r"/users/(soundcloud:users:\d+|\d+)/?$")
@@ -117,45 +114,3 @@ def pages_of_ten(
         response.raise_for_status()
         received += len(json.loads(response.content))
     return received
-
-
-def records_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
-    """``pd.json_normalize`` + dtype fixes: ``normalise.naive_frame`` after its parsing step.
-
-    The naive loop has parsed every page already (it needs ``next_href``), so it cannot hand
-    bytes to ``naive_frame`` without parsing twice. ``run.py`` checks that this function and
-    ``naive_frame`` give the same frame.
-    """
-    raw = pd.json_normalize(records, sep="_")
-    n = len(raw)
-    out: dict[str, pd.Series] = {}
-    for col in TRACK_COLUMNS:
-        if col.derived:
-            continue
-        s = raw[col.name] if col.name in raw else pd.Series([None] * n, dtype=object)
-        if col.kind == "int":
-            s = s.astype("Int64")
-        elif col.kind == "float":
-            s = s.astype("float64")
-        elif col.kind == "bool":
-            s = s.astype("boolean")
-        elif col.kind == "str":
-            s = s.astype("str")
-        elif col.kind == "timestamp":
-            s = pd.to_datetime(s, format=TIMESTAMP_FORMAT, utc=True).dt.as_unit("us")
-        elif col.kind == "list":
-            s = s.map(_to_list).astype(object)
-        out[col.name] = s.reset_index(drop=True)
-    for prefix, collection in (("", "tracks"), ("user_", "users")):
-        ids, urns = out[prefix + "id"], out[prefix + "urn"]
-        parsed = urns.str.extract(rf"^soundcloud:{collection}:(\d+)$")[0].astype("Int64")
-        out[prefix + "id"] = ids.fillna(parsed)
-        built = ("soundcloud:" + collection + ":" + ids.astype("str")).where(ids.notna())
-        out[prefix + "urn"] = urns.fillna(built).astype("str")
-    out["duration_s"] = out["duration"].astype("float64") / 1000.0
-    parsed_tags = out["tag_list"].map(lambda s: parse_tag_list(s) if isinstance(s, str) else None)
-    out["tags"] = parsed_tags.map(lambda p: None if p is None else p[0]).astype(object)
-    out["machine_tags"] = parsed_tags.map(lambda p: None if p is None else p[1]).astype(object)
-    df = pd.DataFrame({c.name: out[c.name] for c in TRACK_COLUMNS})
-    duplicate = df["urn"].duplicated() & df["urn"].notna()
-    return df[~duplicate].reset_index(drop=True)

@@ -304,6 +304,17 @@ def naive_frame(pages: list[bytes]) -> pd.DataFrame:
     records: list[dict] = []
     for body in pages:
         records.extend(json.loads(body)["collection"])
+    return records_frame(records)
+
+
+def records_frame(records: list[dict]) -> pd.DataFrame:
+    """``pd.json_normalize`` + the dtype fixes that give the schema: the naive path's second half.
+
+    Examples
+    --------
+    >>> records_frame([{"id": 1, "tag_list": "a"}]).loc[0, "urn"]
+    'soundcloud:tracks:1'
+    """
     raw = pd.json_normalize(records, sep="_")
     n = len(raw)
     out: dict[str, pd.Series] = {}

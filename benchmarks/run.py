@@ -39,7 +39,6 @@ import argparse
 import contextlib
 import fnmatch
 import importlib
-import json
 import logging
 import math
 import os
@@ -62,7 +61,6 @@ from _baselines import (
     fetch_token,
     naive_pull,
     pages_of_ten,
-    records_frame,
 )
 from _report import Row, machine, results_markdown, seconds, table, times
 from requests_cache.backends import SQLiteCache
@@ -227,12 +225,6 @@ class Bench:
         return best
 
     # -- checks and warm-up ----------------------------------------------------------------------
-    def check_baseline(self) -> None:
-        """``records_frame`` must be ``normalise.naive_frame`` minus its parsing step."""
-        pages = normalise.make_pages(2_000)
-        records = [t for body in pages for t in json.loads(body)["collection"]]
-        pd.testing.assert_frame_equal(records_frame(records), normalise.naive_frame(pages))
-
     def warm_up(self) -> None:
         """Import and first-call costs of both pipelines, paid before anything is timed."""
         latency, self.sb.latency = self.sb.latency, 0.0
@@ -875,7 +867,6 @@ def main(argv: list[str] | None = None) -> int:
         sandbox = Sandbox(latency=args.latency, artists=artists, token_budget=100_000)
         with sandbox as sb:
             bench = Bench(sb, Path(root), sizes)
-            bench.check_baseline()
             bench.warm_up()
             bench.rtt_small, bench.rtt_page = bench.round_trips()
             bench.one_user()
