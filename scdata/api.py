@@ -59,16 +59,19 @@ class SoundCloudAPI:
         offline: bool = False,
         refresh: bool = False,
     ) -> requests.Response:
-        """GET ``url`` (a path or a full URL on the API host) through the cache."""
+        """GET ``url`` (a path or a full URL on the API host) through the cache.
+
+        ``offline=True`` never touches the network: it answers from the cache, expired entries
+        included (stale data beats none on a plane), and raises :class:`OfflineError` on a miss.
+        """
         if not url.startswith(("http://", "https://")):
             url = self.base_url + url
         started = time.perf_counter()
-        response = self.session.get(
-            url, params=params, only_if_cached=offline, force_refresh=refresh and not offline
-        )
+        if offline:
+            response = self._from_cache_only(url, params)
+        else:
+            response = self.session.get(url, params=params, force_refresh=refresh)
         path = response.request.path_url if response.request is not None else url
-        if offline and response.status_code == 504 and response.from_cache:
-            raise OfflineError(f"offline=True and GET {path} is not in the cache (no request sent)")
         log.debug(
             "GET %s %s %d %.3fs",
             path,
@@ -77,6 +80,15 @@ class SoundCloudAPI:
             time.perf_counter() - started,
         )
         return response
+
+    def _from_cache_only(self, url: str, params: dict[str, Any] | None) -> requests.Response:
+        request = self.session.prepare_request(requests.Request("GET", url, params=params))
+        cached = self.session.cache.get_response(self.session.cache.create_key(request))
+        if cached is None:
+            raise OfflineError(
+                f"offline=True and GET {request.path_url} is not in the cache (no request sent)"
+            )
+        return cached
 
     def parse(self, response: requests.Response) -> Any:
         """Parse a 200 answer's JSON; a malformed body is removed from the cache and raises."""

@@ -103,7 +103,8 @@ class Client:
         ``SCDATA_RETRY_BACKOFF`` 0.5 s, ``SCDATA_RATE_LIMIT`` 50 requests/s,
         ``SCDATA_TIMEOUT`` 30 s).
     offline : bool, default False
-        Answer only from the cache; a miss raises :class:`~scdata.errors.OfflineError`.
+        Answer only from the cache, expired entries included (no request is ever sent);
+        a miss raises :class:`~scdata.errors.OfflineError`.
     refresh : bool, default False
         Refetch every answer and replace its cache entry.
 

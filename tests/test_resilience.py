@@ -184,3 +184,16 @@ def test_retries_consume_the_rate_limit(sandbox, cache_dir):
     client.user(user_id)  # 8 attempts, 4 free in the burst, 4 paced at 4/s
     assert time.monotonic() - started >= 0.9
     assert sandbox.count("/users/*") == 8
+
+
+def test_offline_answers_from_expired_entries_too(sandbox, cache_dir):
+    client = make_client(sandbox, cache_dir, expire_after=1)
+    expected = client.tracks("jowymusic", limit=250)
+    frame = client.tracks_df("jowymusic", progress=False)
+    client.user("jowymusic")
+    time.sleep(1.2)  # every entry has expired
+    sandbox.clear_log()
+    assert client.tracks("jowymusic", limit=250, offline=True) == expected
+    assert client.user("jowymusic", offline=True)["permalink"] == "jowymusic"
+    assert len(client.tracks_df("jowymusic", offline=True)) == len(frame)
+    assert sandbox.requests == []
