@@ -193,15 +193,7 @@ class Bench:
         return Path(tempfile.mkdtemp(prefix=f"{name}-", dir=self.root))
 
     def client(self, cache_dir: Path, **settings: Any) -> scdata.Client:
-        sb = self.sb
-        return scdata.Client(
-            client_id=sb.client_id,
-            client_secret=sb.client_secret,
-            api_url=sb.url,
-            token_url=sb.token_url,
-            cache_dir=cache_dir,
-            **settings,
-        )
+        return scdata.Client(**self.sb.client_settings, cache_dir=cache_dir, **settings)
 
     def tracks_df(self, cache_dir: Path, users: str | list[str], **settings: Any) -> pd.DataFrame:
         with self.client(cache_dir, **settings) as client:

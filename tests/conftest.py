@@ -7,6 +7,8 @@ point into the test's temporary directory, so no test ever touches a real user c
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -59,16 +61,46 @@ def sandbox_env(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> dict[str, 
 
 @pytest.fixture
 def client(sandbox: Sandbox, cache_dir: Path) -> Iterator[scdata.Client]:
-    with scdata.Client(
-        client_id=sandbox.client_id,
-        client_secret=sandbox.client_secret,
-        api_url=sandbox.url,
-        token_url=sandbox.token_url,
-        cache_dir=cache_dir,
-    ) as c:
+    with scdata.Client(**sandbox.client_settings, cache_dir=cache_dir) as c:
         yield c
 
 
 def accessible(tracks: list[dict]) -> list[dict]:
     """What the API lists by default (access=playable,preview)."""
     return [t for t in tracks if t.get("access") in ("playable", "preview", None)]
+
+
+def run_together(code: str, envs: list[dict[str, str]], timeout: float = 180) -> list[str]:
+    """Run ``code`` in one Python process per environment, all released at the same moment.
+
+    Each process imports scdata, says it is ready, and waits; when all are ready they are
+    released together. ``WORKER`` holds each one's index. Returns their stdouts (each must
+    exit 0).
+    """
+    prelude = "import sys, scdata\nprint('ready', flush=True)\nsys.stdin.readline()\n"
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", f"WORKER = {i}\n{prelude}{code}"],
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i, env in enumerate(envs)
+    ]
+    try:
+        for proc in procs:
+            assert proc.stdout.readline() == "ready\n", proc.stderr.read()
+        for proc in procs:
+            proc.stdin.write("go\n")
+            proc.stdin.flush()
+        outs = [proc.communicate(timeout=timeout) for proc in procs]
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+    for proc, (_, err) in zip(procs, outs, strict=True):
+        assert proc.returncode == 0, err
+        assert "database is locked" not in err
+    return [out for out, _ in outs]

@@ -16,18 +16,13 @@ import scdata
 from scdata.sandbox import Sandbox
 from scdata.tokenstore import FileTokenStore
 
+from .conftest import run_together
+
 TOKEN_PATH = "/oauth/token"
 
 
 def make_client(sb: Sandbox, cache_dir, **kw) -> scdata.Client:
-    return scdata.Client(
-        client_id=sb.client_id,
-        client_secret=sb.client_secret,
-        api_url=sb.url,
-        token_url=sb.token_url,
-        cache_dir=cache_dir,
-        **kw,
-    )
+    return scdata.Client(**sb.client_settings, cache_dir=cache_dir, **kw)
 
 
 def test_token_is_reused_across_calls(client, sandbox):
@@ -76,27 +71,9 @@ def test_token_file_is_private_and_reused_by_a_fresh_process(client, sandbox, ca
 
 
 def test_two_processes_at_once_make_one_exchange(sandbox, cache_dir):
-    code = (
-        "import sys, scdata\n"
-        "sys.stdin.readline()\n"  # both start, then go together
-        "print(scdata.user_info('jowymusic')['permalink'], scdata.get_token()[:12])\n"
-    )
+    code = "print(scdata.user_info('jowymusic')['permalink'], scdata.get_token()[:12])\n"
     env = {**os.environ, **sandbox.env, "SCDATA_CACHE_DIR": str(cache_dir)}
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-c", code],
-            env=env,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(2)
-    ]
-    time.sleep(1.0)  # let both import scdata
-    outs = [p.communicate("go\n", timeout=60) for p in procs]
-    assert all(p.returncode == 0 for p in procs), outs
-    lines = {o[0].strip() for o in outs}
+    lines = {out.strip() for out in run_together(code, [env, env])}
     assert len(lines) == 1 and lines.pop().startswith("jowymusic ")
     assert sandbox.token_exchanges == 1
 
@@ -171,13 +148,8 @@ def test_token_failures_raise_auth_error_without_secrets(client, sandbox, status
 
 
 def test_wrong_secret_is_invalid_client(sandbox, cache_dir):
-    client = scdata.Client(
-        client_id=sandbox.client_id,
-        client_secret="wrong",
-        api_url=sandbox.url,
-        token_url=sandbox.token_url,
-        cache_dir=cache_dir,
-    )
+    client = scdata.Client(**{**sandbox.client_settings, "client_secret": "wrong"},
+                           cache_dir=cache_dir)  # fmt: skip
     with pytest.raises(scdata.AuthError, match="401 invalid_client"):
         client.get_token()
 

@@ -33,10 +33,8 @@ def sb() -> Iterator[Sandbox]:
 def client(sb: Sandbox, cache_dir: Path) -> Iterator[scdata.Client]:
     """No HTTP cache, so that the emulator's request log shows every fetch."""
     with scdata.Client(
-        client_id=sb.client_id, client_secret=sb.client_secret, api_url=sb.url,
-        token_url=sb.token_url, cache_dir=cache_dir, cache="off", max_retries=1,
-        retry_backoff=0.01,
-    ) as c:  # fmt: skip
+        **sb.client_settings, cache_dir=cache_dir, cache="off", max_retries=1, retry_backoff=0.01
+    ) as c:
         yield c
 
 

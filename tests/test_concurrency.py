@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
-import subprocess
-import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
+
+from .conftest import run_together
 
 USERS = ["jowymusic", "bjork-unicode", "urn-era-artist", "geo-blocked", "artist-001", "artist-002"]
 
@@ -26,33 +26,15 @@ def test_sixteen_threads_one_client(client, sandbox):
 
 def test_four_processes_and_their_threads_share_cache_and_token(sandbox, cache_dir):
     code = (
-        "import sys, json, scdata\n"
+        "import json\n"
         "from concurrent.futures import ThreadPoolExecutor\n"
-        "sys.stdin.readline()\n"
         f"users = {USERS!r}\n"
         "with ThreadPoolExecutor(4) as pool:\n"
         "    frames = list(pool.map(lambda u: scdata.tracks_df(u, progress=False), users))\n"
         "print(json.dumps({u: f['id'].tolist() for u, f in zip(users, frames)}))\n"
     )
     env = {**os.environ, **sandbox.env, "SCDATA_CACHE_DIR": str(cache_dir)}
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-c", code],
-            env=env,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(4)
-    ]
-    time.sleep(1.0)
-    outs = [p.communicate("go\n", timeout=180) for p in procs]
-    import json
-
-    for proc, (out, err) in zip(procs, outs, strict=True):
-        assert proc.returncode == 0, err
-        assert "database is locked" not in err
+    for out in run_together(code, [env] * 4):
         got = json.loads(out)
         for user in USERS:
             assert got[user] == expected_ids(sandbox, user), user

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 
 import pandas as pd
@@ -10,6 +11,7 @@ import pytest
 import scdata
 from scdata.maintenance import clear_cache
 
+from .conftest import run_together
 from .test_auth import make_client
 
 
@@ -77,8 +79,6 @@ def test_limit_is_applied_to_typed_pages(client, sandbox):
 
 
 def test_many_threads_and_processes_open_a_new_store_at_once(tmp_path):
-    import subprocess
-    import sys
     from concurrent.futures import ThreadPoolExecutor
 
     import pyarrow as pa
@@ -97,27 +97,11 @@ def test_many_threads_and_processes_open_a_new_store_at_once(tmp_path):
 
     path = tmp_path / "shared.sqlite"
     code = (
-        "import sys, time, pyarrow as pa\n"
+        "import time, pyarrow as pa\n"
         "from pathlib import Path\n"
         "from scdata.pagestore import SQLitePageStore, StoredPage\n"
-        "sys.stdin.readline()\n"
         f"store = SQLitePageStore(Path({str(path)!r}))\n"
-        "store.put(sys.argv[1], StoredPage(pa.table({'a': [1]}), None, time.time() + 60))\n"
+        "store.put(f'p{WORKER}', StoredPage(pa.table({'a': [1]}), None, time.time() + 60))\n"
     )
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-c", code, f"p{i}"],
-            stdin=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for i in range(4)
-    ]
-    time.sleep(0.5)
-    for proc in procs:
-        proc.stdin.write("go\n")
-        proc.stdin.flush()
-    for proc in procs:
-        _, err = proc.communicate(timeout=60)
-        assert proc.returncode == 0, err
+    run_together(code, [dict(os.environ)] * 4)
     assert len(SQLitePageStore(path)) == 4

@@ -14,6 +14,7 @@ import redis
 import scdata
 from scdata.sandbox import Sandbox
 
+from .conftest import run_together
 from .redis_server import redis_server
 
 
@@ -29,9 +30,7 @@ def empty_redis(redis_url):
 
 
 def redis_client(sb: Sandbox, url: str, cache_dir, **kw) -> scdata.Client:
-    return scdata.Client(client_id=sb.client_id, client_secret=sb.client_secret,
-                         api_url=sb.url, token_url=sb.token_url, cache=url,
-                         cache_dir=cache_dir, **kw)  # fmt: skip
+    return scdata.Client(**sb.client_settings, cache=url, cache_dir=cache_dir, **kw)
 
 
 def worker_env(sb: Sandbox, url: str, tmp_path, n: int) -> dict[str, str]:
@@ -41,23 +40,8 @@ def worker_env(sb: Sandbox, url: str, tmp_path, n: int) -> dict[str, str]:
 
 
 def run_workers(code: str, sb: Sandbox, url: str, tmp_path, n: int = 4) -> list[str]:
-    go = "import sys, scdata\nsys.stdin.readline()\n"  # imported, then start together
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-c", go + code],
-            env=worker_env(sb, url, tmp_path, i),
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for i in range(n)
-    ]
-    time.sleep(1.0)
-    outs = [p.communicate("go\n", timeout=120) for p in procs]
-    for p, (_, err) in zip(procs, outs, strict=True):
-        assert p.returncode == 0, err
-    return [out.strip() for out, _ in outs]
+    envs = [worker_env(sb, url, tmp_path, i) for i in range(n)]
+    return [out.strip() for out in run_together(code, envs)]
 
 
 def test_processes_share_one_token(sandbox, redis_url, tmp_path):

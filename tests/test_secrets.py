@@ -17,10 +17,7 @@ def test_debug_log_of_a_full_run_has_no_secret(client, sandbox, caplog):
         client.user("big-catalog")
         sandbox.token_fault(status=401, times=1)
         failing = scdata.Client(
-            client_id=sandbox.client_id,
-            client_secret=sandbox.client_secret,
-            api_url=sandbox.url,
-            token_url=sandbox.token_url,
+            **sandbox.client_settings,
             cache="memory",
         )
         with pytest.raises(scdata.AuthError) as info:

@@ -187,6 +187,23 @@ class Sandbox:
             "SOUNDCLOUD_URL_GET_TOKEN": self.token_url,
         }
 
+    @property
+    def client_settings(self) -> dict[str, str]:
+        """Keyword arguments that point a ``scdata.Client`` at this sandbox.
+
+        Examples
+        --------
+        >>> with Sandbox(artists=0) as sb:
+        ...     sorted(sb.client_settings), sb.client_settings["api_url"] == sb.url
+        (['api_url', 'client_id', 'client_secret', 'token_url'], True)
+        """
+        return {
+            "client_id": self.client_id,
+            "client_secret": self.client_secret,
+            "api_url": self.url,
+            "token_url": self.token_url,
+        }
+
     # -- run-time settings -----------------------------------------------------------
     @property
     def latency(self) -> float:
@@ -409,11 +426,7 @@ def serve(
         temporary = None if cache_dir is not None else tempfile.mkdtemp(prefix="scdata-sandbox-")
         try:
             client = scdata.Client(
-                client_id=sb.client_id,
-                client_secret=sb.client_secret,
-                api_url=sb.url,
-                token_url=sb.token_url,
-                cache_dir=cache_dir if cache_dir is not None else temporary,
+                **sb.client_settings, cache_dir=cache_dir if cache_dir is not None else temporary
             )
             previous = scdata.client.replace_default(client)
             try:
