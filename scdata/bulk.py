@@ -49,7 +49,8 @@ from urllib.parse import quote
 import filelock
 import pandas as pd
 
-from .client import Client, check_count, default_client
+from .arguments import check_count
+from .client import Client, default_client
 from .errors import AuthError, ConfigurationError, SoundCloudError
 from .export import to_parquet, write_atomically
 from .fanout import DEFAULT_WORKERS, run_all, user_refs

@@ -15,67 +15,17 @@ import pandas as pd
 import pyarrow as pa
 
 from .api import SoundCloudAPI
+from .arguments import check_access, check_count
 from .auth import TokenManager
 from .config import Settings
 from .fanout import DEFAULT_WORKERS, run_all, user_refs
 from .frames import concat_tracks, table_to_frame, users_frame
 from .pages import TrackPages
-from .pagestore import PAGES_FILE, MemoryPageStore, PageStore, RedisPageStore, SQLitePageStore
 from .progress import progress_bar, progress_enabled
 from .schema import TRACK_COLUMNS
 from .session import SoundCloudSession, build_session
-from .tokenstore import FileTokenStore, MemoryTokenStore, TokenStore
+from .stores import RedisConnection, page_store, token_store
 from .userref import UserRef, parse_user
-
-MAX_COUNT = 1_000_000
-ACCESS_LEVELS = ("playable", "preview", "blocked")
-
-
-def check_access(access: object) -> str | None:
-    """Validate ``access``: ``"all"``, ``None`` (the API's default) or some of the levels.
-
-    Examples
-    --------
-    >>> check_access("all")
-    'playable,preview,blocked'
-    >>> check_access(["preview", "playable"])
-    'playable,preview'
-    >>> check_access(None) is None
-    True
-    """
-    if access is None:
-        return None
-    if access == "all":
-        return ",".join(ACCESS_LEVELS)
-    levels = access.split(",") if isinstance(access, str) else access
-    try:
-        chosen = {str(level).strip() for level in levels}  # type: ignore[union-attr]
-    except TypeError:
-        chosen = {None}  # type: ignore[arg-type]
-    if not chosen or not chosen <= set(ACCESS_LEVELS):
-        raise ValueError(
-            f"access must be 'all', None or some of {', '.join(ACCESS_LEVELS)}; got {access!r}"
-        )
-    return ",".join(level for level in ACCESS_LEVELS if level in chosen)
-
-
-def check_count(name: str, value: object, *, minimum: int, allow_none: bool = False) -> int | None:
-    """Validate ``limit``/``offset``-like arguments; raise ``ValueError`` naming the parameter.
-
-    Examples
-    --------
-    >>> check_count("limit", 10, minimum=1)
-    10
-    >>> check_count("limit", 0, minimum=1)
-    Traceback (most recent call last):
-    ...
-    ValueError: limit must be an integer from 1 to 1000000, got 0
-    """
-    if value is None and allow_none:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= MAX_COUNT:
-        raise ValueError(f"{name} must be an integer from {minimum} to {MAX_COUNT}, got {value!r}")
-    return value
 
 
 class Client:
@@ -123,35 +73,15 @@ class Client:
         self._session: SoundCloudSession | None = None
         self._api: SoundCloudAPI | None = None
         self._pages: TrackPages | None = None
-        self._redis_client: Any = None
+        self._redis = RedisConnection(self.settings)
 
     # -- the parts, built on first use ---------------------------------------------------------
-    def _redis(self) -> Any:
-        from .redisstore import connect
-
-        with self._lock:
-            if self._redis_client is None:
-                self._redis_client = connect(self.settings.cache)
-            return self._redis_client
-
-    def _uses_redis(self) -> bool:
-        return self.settings.cache.startswith(("redis://", "rediss://"))
-
-    def _token_store(self) -> TokenStore:
-        if self._uses_redis():
-            from .redisstore import RedisTokenStore
-
-            return RedisTokenStore(self._redis(), self.settings.token_key)
-        if self.settings.cache == "memory":
-            return MemoryTokenStore()
-        return FileTokenStore(self.settings.cache_dir, self.settings.token_key)
-
     @property
     def tokens(self) -> TokenManager:
         """The token manager (created on first use)."""
         with self._lock:
             if self._tokens is None:
-                self._tokens = TokenManager(self.settings, self._token_store())
+                self._tokens = TokenManager(self.settings, token_store(self.settings, self._redis))
             return self._tokens
 
     @property
@@ -178,17 +108,8 @@ class Client:
         api = self.api
         with self._lock:
             if self._pages is None:
-                self._pages = TrackPages(api, self._page_store())
+                self._pages = TrackPages(api, page_store(self.settings, self._redis))
             return self._pages
-
-    def _page_store(self) -> PageStore | None:
-        if self.settings.cache == "off":
-            return None
-        if self._uses_redis():
-            return RedisPageStore(self._redis())
-        if self.settings.cache == "memory":
-            return MemoryPageStore()
-        return SQLitePageStore(self.settings.cache_dir / PAGES_FILE)
 
     def _flags(self, offline: bool | None, refresh: bool | None) -> dict[str, bool]:
         return {

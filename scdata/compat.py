@@ -20,7 +20,8 @@ import logging
 from types import SimpleNamespace
 from typing import Any
 
-from .client import check_count, default_client
+from .arguments import check_count
+from .client import default_client
 from .errors import ConfigurationError, SoundCloudError
 from .userref import require_user
 

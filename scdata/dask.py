@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import pyarrow as pa
 
-from .client import check_count
+from .arguments import check_count
 from .fanout import user_refs
 from .frames import empty_tracks_frame
 from .schema import TRACK_COLUMNS, arrow_schema

@@ -12,9 +12,9 @@ from .conftest import REPO
 
 CHAIN = [
     "_version", "errors", "config", "tokenstore", "redisstore", "ratelimits", "auth",
-    "transport", "session", "userref", "api", "schema", "tags", "frames", "pagestore", "pages",
-    "export", "fanout", "progress", "client", "compat", "shortcuts", "maintenance", "bulk",
-    "dask", "cli", "__init__", "__main__",
+    "transport", "session", "userref", "arguments", "api", "schema", "tags", "frames",
+    "pagestore", "stores", "pages", "export", "fanout", "progress", "client", "compat",
+    "shortcuts", "maintenance", "bulk", "dask", "cli", "__init__", "__main__",
 ]  # fmt: skip
 
 

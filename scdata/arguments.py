@@ -1,0 +1,56 @@
+"""Checking the plain arguments of the data functions: counts and access levels.
+
+Every error names the parameter and the value (users are checked by :mod:`scdata.userref`).
+"""
+
+from __future__ import annotations
+
+MAX_COUNT = 1_000_000
+ACCESS_LEVELS = ("playable", "preview", "blocked")
+
+
+def check_access(access: object) -> str | None:
+    """Validate ``access``: ``"all"``, ``None`` (the API's default) or some of the levels.
+
+    Examples
+    --------
+    >>> check_access("all")
+    'playable,preview,blocked'
+    >>> check_access(["preview", "playable"])
+    'playable,preview'
+    >>> check_access(None) is None
+    True
+    """
+    if access is None:
+        return None
+    if access == "all":
+        return ",".join(ACCESS_LEVELS)
+    levels = access.split(",") if isinstance(access, str) else access
+    try:
+        chosen = {str(level).strip() for level in levels}  # type: ignore[union-attr]
+    except TypeError:
+        chosen = {None}  # type: ignore[arg-type]
+    if not chosen or not chosen <= set(ACCESS_LEVELS):
+        raise ValueError(
+            f"access must be 'all', None or some of {', '.join(ACCESS_LEVELS)}; got {access!r}"
+        )
+    return ",".join(level for level in ACCESS_LEVELS if level in chosen)
+
+
+def check_count(name: str, value: object, *, minimum: int, allow_none: bool = False) -> int | None:
+    """Validate ``limit``/``offset``-like arguments; raise ``ValueError`` naming the parameter.
+
+    Examples
+    --------
+    >>> check_count("limit", 10, minimum=1)
+    10
+    >>> check_count("limit", 0, minimum=1)
+    Traceback (most recent call last):
+    ...
+    ValueError: limit must be an integer from 1 to 1000000, got 0
+    """
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= MAX_COUNT:
+        raise ValueError(f"{name} must be an integer from {minimum} to {MAX_COUNT}, got {value!r}")
+    return value

@@ -1,0 +1,82 @@
+"""What a cache setting means for the token and the typed page copies: which store holds them.
+
+| ``cache``      | token                          | typed page copies            |
+|----------------|--------------------------------|------------------------------|
+| ``sqlite``     | a 0600 file in the cache dir   | SQLite beside the HTTP cache |
+| ``off``        | a 0600 file in the cache dir   | none                         |
+| ``memory``     | this process                   | this process                 |
+| ``redis://…``  | Redis, renewed under its lock  | Redis, with TTL              |
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from .config import Settings
+from .pagestore import PAGES_FILE, MemoryPageStore, PageStore, RedisPageStore, SQLitePageStore
+from .redisstore import RedisTokenStore, connect
+from .tokenstore import FileTokenStore, MemoryTokenStore, TokenStore
+
+
+def uses_redis(settings: Settings) -> bool:
+    """True when ``settings.cache`` is a ``redis://`` (or ``rediss://``) URL."""
+    return settings.cache.startswith(("redis://", "rediss://"))
+
+
+class RedisConnection:
+    """One Redis client per scdata client, opened on first use (none without Redis).
+
+    Examples
+    --------
+    >>> RedisConnection(Settings.load({}, cache="memory"))
+    RedisConnection(unused)
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._client: Any = None
+        self._lock = threading.Lock()
+
+    def __call__(self) -> Any:
+        with self._lock:
+            if self._client is None:
+                self._client = connect(self._settings.cache)
+            return self._client
+
+    def __repr__(self) -> str:
+        return f"RedisConnection({'open' if self._client is not None else 'unused'})"
+
+
+def token_store(settings: Settings, redis: RedisConnection) -> TokenStore:
+    """The token store ``settings`` call for.
+
+    Examples
+    --------
+    >>> settings = Settings.load({}, cache="memory")
+    >>> token_store(settings, RedisConnection(settings))
+    MemoryTokenStore()
+    """
+    if uses_redis(settings):
+        return RedisTokenStore(redis(), settings.token_key)
+    if settings.cache == "memory":
+        return MemoryTokenStore()
+    return FileTokenStore(settings.cache_dir, settings.token_key)
+
+
+def page_store(settings: Settings, redis: RedisConnection) -> PageStore | None:
+    """The typed-page store ``settings`` call for (``None`` with ``cache="off"``).
+
+    Examples
+    --------
+    >>> settings = Settings.load({}, cache="off")
+    >>> page_store(settings, RedisConnection(settings)) is None
+    True
+    """
+    if settings.cache == "off":
+        return None
+    if uses_redis(settings):
+        return RedisPageStore(redis())
+    if settings.cache == "memory":
+        return MemoryPageStore()
+    return SQLitePageStore(settings.cache_dir / PAGES_FILE)
