@@ -6,6 +6,8 @@ import importlib.util
 import sys
 from typing import Any
 
+SHOW_AFTER = 0.5  # seconds before a bar appears
+
 
 def _in_notebook() -> bool:
     shell = sys.modules.get("IPython")
@@ -55,4 +57,7 @@ def progress_bar(total: int | None, desc: str, enabled: bool) -> Any:
     else:  # a terminal, or a notebook without ipywidgets: a text bar, no warning
         from tqdm.std import tqdm
 
-    return tqdm(total=total, desc=desc, unit="track", leave=False, file=sys.stderr)
+    # delay: a pull that is over within half a second (a cached one) shows no bar at all
+    return tqdm(
+        total=total, desc=desc, unit="track", leave=False, file=sys.stderr, delay=SHOW_AFTER
+    )

@@ -187,7 +187,8 @@ def test_sandbox_command_prints_environment_and_stops_on_sigint(bare_env):
         assert proc.wait(timeout=10) == 0
 
 
-def test_progress_bar_on_a_terminal_with_the_track_count_as_total(env, tmp_path, sandbox):
+def stderr_on_a_terminal(args, env) -> str:
+    """Run the command with stderr on a pseudo-terminal of 120 columns; return what it drew."""
     import fcntl
     import pty
     import struct
@@ -196,8 +197,7 @@ def test_progress_bar_on_a_terminal_with_the_track_count_as_total(env, tmp_path,
     master, slave = pty.openpty()
     # a real terminal has a size; tqdm draws nothing on a 0-column one
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 120, 0, 0))
-    proc = subprocess.Popen([SCRIPT, "tracks", "jowymusic", "-o", str(tmp_path / "j.parquet")],
-                            env=env, stdout=subprocess.PIPE, stderr=slave)  # fmt: skip
+    proc = subprocess.Popen([SCRIPT, *args], env=env, stdout=subprocess.PIPE, stderr=slave)
     os.close(slave)
     chunks = []
     while True:
@@ -208,7 +208,16 @@ def test_progress_bar_on_a_terminal_with_the_track_count_as_total(env, tmp_path,
         if not data:
             break
         chunks.append(data)
+    os.close(master)
     assert proc.wait(timeout=60) == 0
-    shown = b"".join(chunks).decode(errors="replace")
+    return b"".join(chunks).decode(errors="replace")
+
+
+def test_progress_bar_on_a_terminal_with_the_track_count_as_total(env, tmp_path, sandbox):
+    sandbox.latency = 0.25  # a pull long enough for the bar to appear (it waits half a second)
+    args = ["tracks", "jowymusic", "-o", str(tmp_path / "j.parquet")]
+    shown = stderr_on_a_terminal(args, env)
     total = sandbox.catalog.user("jowymusic")["track_count"]
-    assert f"/{total}" in shown and "track" in shown  # e.g. "jowymusic: 100%|...| 345/347"
+    assert f"/{total}" in shown and "track" in shown  # e.g. "tracks:  58%|...| 200/347"
+    again = stderr_on_a_terminal(args, env)  # cached: over at once, so no bar at all
+    assert f"/{total}" not in again and again.startswith("wrote 347 rows")
