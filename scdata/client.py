@@ -22,9 +22,10 @@ from .fanout import DEFAULT_WORKERS, run_all, user_refs
 from .frames import concat_tracks, table_to_frame, users_frame
 from .pages import TrackPages
 from .progress import progress_bar, progress_enabled
+from .redisstore import RedisConnection
 from .schema import TRACK_COLUMNS
 from .session import SoundCloudSession, build_session
-from .stores import RedisConnection, page_store, token_store
+from .stores import page_store, token_store
 from .userref import UserRef, parse_user
 
 
@@ -73,7 +74,7 @@ class Client:
         self._session: SoundCloudSession | None = None
         self._api: SoundCloudAPI | None = None
         self._pages: TrackPages | None = None
-        self._redis = RedisConnection(self.settings)
+        self._redis = RedisConnection(self.settings.cache)
 
     # -- the parts, built on first use ---------------------------------------------------------
     @property
@@ -90,7 +91,7 @@ class Client:
         tokens = self.tokens
         with self._lock:
             if self._session is None:
-                self._session = build_session(self.settings, tokens)
+                self._session = build_session(self.settings, tokens, self._redis)
             return self._session
 
     @property

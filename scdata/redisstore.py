@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -82,3 +83,27 @@ class RedisTokenStore:
 
     def __repr__(self) -> str:
         return f"RedisTokenStore({self.key!r})"
+
+
+class RedisConnection:
+    """One Redis client per scdata client, opened on first use (none without Redis).
+
+    Examples
+    --------
+    >>> RedisConnection("redis://127.0.0.1:6379/0")
+    RedisConnection(unused)
+    """
+
+    def __init__(self, url: str) -> None:
+        self._url = url
+        self._client: Any = None
+        self._lock = threading.Lock()
+
+    def __call__(self) -> Any:
+        with self._lock:
+            if self._client is None:
+                self._client = connect(self._url)
+            return self._client
+
+    def __repr__(self) -> str:
+        return f"RedisConnection({'open' if self._client is not None else 'unused'})"

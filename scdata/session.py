@@ -27,6 +27,7 @@ from ._version import __version__
 from .auth import TokenManager
 from .config import Settings
 from .ratelimits import RateLimiter
+from .redisstore import NAMESPACE, RedisConnection
 from .transport import Transport
 
 IGNORED_PARAMETERS = (
@@ -62,7 +63,9 @@ def cache_path(settings: Settings) -> Path:
     return settings.cache_dir / CACHE_FILE
 
 
-def build_session(settings: Settings, tokens: TokenManager) -> SoundCloudSession:
+def build_session(
+    settings: Settings, tokens: TokenManager, redis: RedisConnection | None = None
+) -> SoundCloudSession:
     """Create the cached session for ``settings``.
 
     Examples
@@ -84,11 +87,8 @@ def build_session(settings: Settings, tokens: TokenManager) -> SoundCloudSession
     if settings.cache.startswith(("redis://", "rediss://")):
         from requests_cache.backends import RedisCache
 
-        from .redisstore import NAMESPACE, connect
-
-        backend: object = RedisCache(
-            namespace=f"{NAMESPACE}:http", connection=connect(settings.cache)
-        )
+        connection = (redis or RedisConnection(settings.cache))()
+        backend: object = RedisCache(namespace=f"{NAMESPACE}:http", connection=connection)
     elif settings.cache == "sqlite":
         path = cache_path(settings)
         settings.cache_dir.mkdir(mode=0o700, parents=True, exist_ok=True)

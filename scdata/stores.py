@@ -10,42 +10,15 @@
 
 from __future__ import annotations
 
-import threading
-from typing import Any
-
 from .config import Settings
 from .pagestore import PAGES_FILE, MemoryPageStore, PageStore, RedisPageStore, SQLitePageStore
-from .redisstore import RedisTokenStore, connect
+from .redisstore import RedisConnection, RedisTokenStore
 from .tokenstore import FileTokenStore, MemoryTokenStore, TokenStore
 
 
 def uses_redis(settings: Settings) -> bool:
     """True when ``settings.cache`` is a ``redis://`` (or ``rediss://``) URL."""
     return settings.cache.startswith(("redis://", "rediss://"))
-
-
-class RedisConnection:
-    """One Redis client per scdata client, opened on first use (none without Redis).
-
-    Examples
-    --------
-    >>> RedisConnection(Settings.load({}, cache="memory"))
-    RedisConnection(unused)
-    """
-
-    def __init__(self, settings: Settings) -> None:
-        self._settings = settings
-        self._client: Any = None
-        self._lock = threading.Lock()
-
-    def __call__(self) -> Any:
-        with self._lock:
-            if self._client is None:
-                self._client = connect(self._settings.cache)
-            return self._client
-
-    def __repr__(self) -> str:
-        return f"RedisConnection({'open' if self._client is not None else 'unused'})"
 
 
 def token_store(settings: Settings, redis: RedisConnection) -> TokenStore:

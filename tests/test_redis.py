@@ -123,3 +123,22 @@ def test_cli_with_redis_down_is_one_line_exit_1(sandbox, tmp_path):
                          env=env, capture_output=True, text=True, timeout=60)  # fmt: skip
     assert out.returncode == 1
     assert out.stderr.startswith("scdata: error:") and "Traceback" not in out.stderr
+
+
+def test_sqlite_default_works_without_the_redis_package(sandbox, tmp_path):
+    env = {**worker_env(sandbox, "sqlite", tmp_path, 0)}
+    code = (
+        "import sys\n"
+        "sys.modules['redis'] = None  # as if the redis extra were not installed\n"
+        "import scdata\n"
+        "print(len(scdata.tracks_df('jowymusic', progress=False)))\n"
+        "try:\n"
+        "    scdata.Client(cache='redis://127.0.0.1:1/0').user('jowymusic')\n"
+        "except scdata.ConfigurationError as exc:\n"
+        "    print(exc)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    rows, message = out.stdout.strip().split("\n")
+    assert int(rows) == sandbox.catalog.user("jowymusic")["track_count"]
+    assert "pip install 'scdata[redis]'" in message
