@@ -5,6 +5,10 @@ Every error names the parameter and the value (users are checked by :mod:`scdata
 
 from __future__ import annotations
 
+import numbers
+
+import numpy as np
+
 MAX_COUNT = 1_000_000
 ACCESS_LEVELS = ("playable", "preview", "blocked")
 
@@ -51,6 +55,10 @@ def check_count(name: str, value: object, *, minimum: int, allow_none: bool = Fa
     """
     if value is None and allow_none:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= MAX_COUNT:
+    if (
+        isinstance(value, bool | np.bool_)
+        or not isinstance(value, numbers.Integral)
+        or not minimum <= value <= MAX_COUNT
+    ):
         raise ValueError(f"{name} must be an integer from {minimum} to {MAX_COUNT}, got {value!r}")
-    return value
+    return int(value)  # a numpy integer becomes a plain int

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
@@ -37,7 +38,7 @@ def user_refs(users: object, name: str = "users") -> list[UserRef]:
     ...
     ValueError: users lists the same user twice: users[0]='a' and users[1]='A '
     """
-    if isinstance(users, str | int) and not isinstance(users, bool):
+    if isinstance(users, str | numbers.Integral) and not isinstance(users, bool):
         return [parse_user(users, name)]
     if isinstance(users, dict | bytes) or not isinstance(users, Iterable):
         return [parse_user(users, name)]  # raises, naming the type

@@ -9,9 +9,12 @@ a permalink is only ever sent inside the ``url`` query parameter of ``/resolve``
 from __future__ import annotations
 
 import dataclasses
+import numbers
 import re
 import unicodedata
 from urllib.parse import urlsplit
+
+import numpy as np
 
 from .errors import USER_REQUIRED, InvalidUserError
 
@@ -83,13 +86,13 @@ def parse_user(user: object, name: str = "user") -> UserRef:
     scdata.errors.InvalidUserError: user='two words' cannot be a SoundCloud username ...
     """
     require_user(user, name)
-    if isinstance(user, bool) or not isinstance(user, int | str):
+    if isinstance(user, bool | np.bool_) or not isinstance(user, numbers.Integral | str):
         raise InvalidUserError(
             f"{name} must be a username, a numeric id, a URN or a profile URL; "
             f"got {type(user).__name__} {user!r}"
         )
-    if isinstance(user, int):
-        return UserRef(user_id=_check_id(user, name, user))
+    if isinstance(user, numbers.Integral):  # int, or a numpy integer from a DataFrame column
+        return UserRef(user_id=_check_id(int(user), name, user))
     text = unicodedata.normalize("NFC", user.strip())
     if text.isascii() and text.isdigit():
         return UserRef(user_id=_check_id(int(text), name, user))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 
 import scdata
@@ -96,3 +97,11 @@ def test_new_api_fields_never_break_the_frame_and_raw_keeps_them(client, sandbox
     assert "brand_new_field" not in df.columns and df.loc[0, "id"] == 9_000_000_001
     raw = client.tracks_df("empty-artist", raw=True)
     assert raw[0]["brand_new_field"] == {"x": 1}
+
+
+def test_users_straight_from_a_dataframe_column(client, sandbox):
+    users = client.users_df(["jowymusic", "bjork-unicode"])
+    by_id = client.tracks_df(users["id"], limit=np.int64(5), progress=False)  # numpy integers
+    by_name = client.tracks_df(users["permalink"], limit=5, progress=False)
+    pd.testing.assert_frame_equal(by_id, by_name)
+    assert len(by_id) == 10
