@@ -87,7 +87,9 @@ def profile(
     tree = profiler.output_text(
         time="percent_of_total", processor_options={"filter_threshold": tree_threshold}
     )
-    tree = "\n".join(tree.splitlines()[5:]).strip("\n")  # without pyinstrument's banner
+    tree = "\n".join(
+        line for line in tree.splitlines()[5:] if not line.lstrip().startswith("Profile at")
+    ).strip("\n")  # without pyinstrument's banner, nor this machine's paths
     path = out_dir / f"{name}.txt"
     path.write_text(text)
     session = profiler.last_session
@@ -99,7 +101,7 @@ def profile(
     total = sum(by_area.values()) or 1.0
     lines = [
         f"### {name}: {repeat} runs, {session.duration:.3f} s wall, "
-        f"{session.sample_count} samples (full tree: {path})",
+        f"{session.sample_count} samples (full tree: {path.name} in the profile directory)",
         "",
         "Self time by area: "
         + ", ".join(
