@@ -19,6 +19,7 @@ import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import filelock
 import requests
 from requests_cache import DEFAULT_IGNORED_PARAMS, DO_NOT_CACHE, CacheMixin
 from requests_cache.backends import SQLiteCache
@@ -94,7 +95,11 @@ def build_session(
         settings.cache_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         if not path.exists():
             os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-        backend = SQLiteCache(str(path), wal=True, busy_timeout=30_000)
+        # Switching a new database to WAL needs an exclusive lock, and SQLite answers
+        # "database is locked" at once, without its busy timeout, to a second process doing the
+        # same: processes open the cache one at a time.
+        with filelock.FileLock(settings.cache_dir / f".{CACHE_FILE}.lock", mode=0o600):
+            backend = SQLiteCache(str(path), wal=True, busy_timeout=30_000)
     else:
         backend = "memory"
     session = SoundCloudSession(backend=backend, **common)

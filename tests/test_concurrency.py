@@ -39,3 +39,12 @@ def test_four_processes_and_their_threads_share_cache_and_token(sandbox, cache_d
         for user in USERS:
             assert got[user] == expected_ids(sandbox, user), user
     assert sandbox.token_exchanges == 1
+
+
+def test_processes_opening_a_new_cache_at_the_same_moment(sandbox, tmp_path):
+    # Switching a new SQLite file to WAL fails at once ("database is locked") when two
+    # processes do it together; scdata opens the cache under a file lock. Fresh caches, 6 rounds.
+    for round_ in range(6):
+        env = {**os.environ, **sandbox.env, "SCDATA_CACHE_DIR": str(tmp_path / str(round_))}
+        outs = run_together("print(scdata.user_info('jowymusic')['permalink'])", [env] * 4)
+        assert [out.strip() for out in outs] == ["jowymusic"] * 4
