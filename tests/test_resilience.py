@@ -83,7 +83,7 @@ def test_429_without_reset_backs_off_then_gives_up_at_the_cap(sandbox, cache_dir
     started = time.monotonic()
     with pytest.raises(scdata.RateLimitError, match="Rate Limit Exceeded"):
         client.user("jowymusic")
-    assert time.monotonic() - started < 3.5
+    assert time.monotonic() - started < 3 + 2  # the 3 s cap, plus slack for the requests
     assert sandbox.count(status=429) >= 2
 
 
