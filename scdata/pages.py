@@ -7,8 +7,8 @@ SoundCloud has answered an empty list for users that do not exist (API issue #12
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, TypeVar
 
 import pyarrow as pa
 
@@ -16,6 +16,8 @@ from .api import Page, SoundCloudAPI
 from .frames import tracks_page_table
 from .pagestore import PageStore, StoredPage
 from .userref import parse_user
+
+P = TypeVar("P")  # a page: a list of dicts or a typed table
 
 
 class TrackPages:
@@ -45,15 +47,8 @@ class TrackPages:
         self, urn: str, limit: int | None, flags: dict[str, bool], access: str | None = None
     ) -> Iterator[list[dict[str, Any]]]:
         """The pages' ``collection`` lists, at most ``limit`` tracks in all."""
-        count = 0
-        for page in self.api.track_pages(urn, access=access, **flags):
-            page = page if limit is None else page[: limit - count]
-            count += len(page)
-            yield page
-            if limit is not None and count >= limit:
-                return
-        if count == 0:
-            self._check_exists(urn, flags)
+        pages = self.api.track_pages(urn, access=access, **flags)
+        yield from self._at_most(pages, limit, len, lambda page, n: page[:n], urn, flags)
 
     def tables(
         self, urn: str, limit: int | None, flags: dict[str, bool], access: str | None = None
@@ -71,18 +66,25 @@ class TrackPages:
                 self.store.put(url, StoredPage(table, next_href, expires.timestamp()))
             return Page(table, table.num_rows, next_href, response.url)
 
-        out: list[pa.Table] = []
+        pages = self.api.walk(self.api.tracks_url(urn, access=access), fetch)
+        rows, cut = (lambda t: t.num_rows), (lambda t, n: t.slice(0, n))
+        return list(self._at_most(pages, limit, rows, cut, urn, flags))
+
+    def _at_most(
+        self, pages: Iterable[P], limit: int | None, size: Callable[[P], int],
+        cut: Callable[[P, int], P], urn: str, flags: dict[str, bool],
+    ) -> Iterator[P]:  # fmt: skip
+        """Yield ``pages`` until ``limit`` tracks, cutting the last; no track at all: check."""
         count = 0
-        for table in self.api.walk(self.api.tracks_url(urn, access=access), fetch):
-            if limit is not None and count + table.num_rows > limit:
-                table = table.slice(0, limit - count)
-            out.append(table)
-            count += table.num_rows
+        for page in pages:
+            if limit is not None and count + size(page) > limit:
+                page = cut(page, limit - count)
+            count += size(page)
+            yield page
             if limit is not None and count >= limit:
-                return out
+                return
         if count == 0:
             self._check_exists(urn, flags)
-        return out
 
     def _stored(self, url: str, flags: dict[str, bool]) -> StoredPage | None:
         if self.store is None or flags.get("refresh"):
