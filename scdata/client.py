@@ -353,7 +353,12 @@ class Client:
         fetched_at = datetime.now(UTC)
         urns = self._urns(refs, flags, workers)
         show = progress_enabled(progress)
-        expected = [self._expected(urn, limit, flags) for urn in urns] if show else [None]
+        # the totals cost one request per unseen user: fetch them concurrently, like the pages
+        expected = (
+            run_all(lambda urn: self._expected(urn, limit, flags), urns, workers)
+            if show
+            else [None]
+        )
         total = None if None in expected else sum(n for n in expected if n is not None)
         bar = progress_bar(total, "tracks", show)
 
