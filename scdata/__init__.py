@@ -23,11 +23,13 @@ from .compat import get_token, soundcloud_api, user_info, user_tracks
 from .errors import (
     APIError,
     AuthError,
+    BlockedError,
     ConfigurationError,
     InvalidUserError,
     OfflineError,
     RateLimitError,
     SoundCloudError,
+    TokenCooldownError,
     UserNotFoundError,
 )
 from .export import read_parquet, to_parquet
@@ -46,12 +48,14 @@ def __getattr__(name: str) -> object:
 __all__ = [
     "APIError",
     "AuthError",
+    "BlockedError",
     "Client",
     "ConfigurationError",
     "InvalidUserError",
     "OfflineError",
     "RateLimitError",
     "SoundCloudError",
+    "TokenCooldownError",
     "UserNotFoundError",
     "__version__",
     "configure",

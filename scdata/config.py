@@ -13,7 +13,9 @@
 | ``SCDATA_MAX_RETRIES``       | ``max_retries``  | ``3``                                          |
 | ``SCDATA_MAX_RETRY_WAIT``    | ``max_retry_wait``| ``60`` seconds                                |
 | ``SCDATA_RETRY_BACKOFF``     | ``retry_backoff``| ``0.5`` s (first back-off; doubles, jittered)  |
-| ``SCDATA_RATE_LIMIT``        | ``rate_limit``   | ``50`` requests per second                     |
+| ``SCDATA_RATE_LIMIT``        | ``rate_limit``   | ``5`` requests per second                      |
+| ``SCDATA_THROTTLE_BACKOFF``  | ``throttle_backoff``| ``15`` s first shared pause when throttled  |
+| ``SCDATA_TOKEN_COOLDOWN``    | ``token_cooldown``| ``60`` s with no token request after a failure|
 | ``SCDATA_TIMEOUT``           | ``timeout``      | ``30`` seconds (connect timeout 10)            |
 """
 
@@ -110,6 +112,8 @@ _ENV = {
     "max_retry_wait": ("SCDATA_MAX_RETRY_WAIT", _number(float)),
     "retry_backoff": ("SCDATA_RETRY_BACKOFF", _number(float)),
     "rate_limit": ("SCDATA_RATE_LIMIT", _number(float)),
+    "throttle_backoff": ("SCDATA_THROTTLE_BACKOFF", _number(float)),
+    "token_cooldown": ("SCDATA_TOKEN_COOLDOWN", _number(float)),
     "timeout": ("SCDATA_TIMEOUT", _number(float)),
 }
 
@@ -161,6 +165,8 @@ class Settings:
     retry_backoff: float
     rate_limit: float
     timeout: float
+    throttle_backoff: float = 15.0
+    token_cooldown: float = 60.0
     offline: bool = False
     refresh: bool = False
 
@@ -207,8 +213,10 @@ class Settings:
             max_retries=raw.get("max_retries", 3),
             max_retry_wait=raw.get("max_retry_wait", 60.0),
             retry_backoff=raw.get("retry_backoff", 0.5),
-            rate_limit=raw.get("rate_limit", 50.0),
+            rate_limit=raw.get("rate_limit", 5.0),
             timeout=raw.get("timeout", 30.0) or 30.0,
+            throttle_backoff=raw.get("throttle_backoff", 15.0),
+            token_cooldown=raw.get("token_cooldown", 60.0),
             offline=bool(overrides.get("offline") or False),
             refresh=bool(overrides.get("refresh") or False),
         )

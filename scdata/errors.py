@@ -59,6 +59,23 @@ class UserNotFoundError(SoundCloudError, LookupError):
         super().__init__(f"{USER_NOT_FOUND} {user}")
 
 
+class TokenCooldownError(AuthError):
+    """A token request failed recently; no new one is sent until the cool-down passes.
+
+    SoundCloud counts failed token requests against its limits (30 per IP per hour, 50 per app
+    per 12 h), so after a failure every thread and process sharing the token store waits.
+
+    Attributes
+    ----------
+    retry_at : datetime.datetime
+        When the next token request is allowed (UTC).
+    """
+
+    def __init__(self, detail: str, retry_at: object) -> None:
+        self.retry_at = retry_at
+        super().__init__(detail)
+
+
 class RateLimitError(SoundCloudError):
     """SoundCloud's rate limit did not clear within the allowed waiting time.
 
@@ -74,6 +91,15 @@ class RateLimitError(SoundCloudError):
         self.reset_time = reset_time
         self.limit_name = limit_name
         super().__init__(message)
+
+
+class BlockedError(RateLimitError):
+    """SoundCloud's edge (CloudFront) answered with its HTML 403 page: this IP is being blocked.
+
+    It is throttling, not a permission error: the block lifts after a while. Shared and
+    datacenter IPs (cloud machines, CI runners, VPNs) are blocked more often than home ones.
+    A bulk export or sync stops at the first one instead of sending more requests into it.
+    """
 
 
 class APIError(SoundCloudError):

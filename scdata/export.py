@@ -36,7 +36,6 @@ import json
 import os
 import shutil
 import tempfile
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -45,7 +44,9 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
+from scdata import atomicfile
 from scdata._version import __version__
+from scdata.atomicfile import TEMP_SUFFIX, fsync, remove_stale_temps
 from scdata.frames import table_to_frame
 from scdata.schema import SCHEMA_VERSION, TRACK_COLUMNS, USER_COLUMNS, Column, SchemaError
 
@@ -55,8 +56,6 @@ __all__ = ["COMPRESSION", "frame_to_table", "read_parquet", "to_parquet", "write
 COMPRESSION = "zstd"
 
 _TABLES: dict[str, tuple[Column, ...]] = {"tracks": TRACK_COLUMNS, "users": USER_COLUMNS}
-_TEMP_SUFFIX = ".scdata-tmp"
-_STALE_TEMP_SECONDS = 3600
 _COMMON_METADATA = "_common_metadata"
 _PARTITION_FILE = "part-{i}.parquet"
 
@@ -197,35 +196,6 @@ def _restore(table: pa.Table) -> pd.DataFrame:
 # --------------------------------------------------------------------------- file-system helpers
 
 
-def _fsync(path: Path, *, directory: bool = False) -> None:
-    flags = os.O_RDONLY | (getattr(os, "O_DIRECTORY", 0) if directory else 0)
-    try:
-        fd = os.open(path, flags)
-    except OSError:
-        if directory:  # some platforms cannot open directories; the rename is still done
-            return
-        raise
-    try:
-        os.fsync(fd)
-    except OSError:
-        if not directory:
-            raise
-    finally:
-        os.close(fd)
-
-
-def _file_mode() -> int:
-    """0o666 minus the umask, read without changing it (Linux), else 0o644."""
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("Umask:"):
-                    return 0o666 & ~int(line.split()[1], 8)
-    except OSError:
-        pass
-    return 0o644
-
-
 def _check_target(path: Path, *, dataset: bool) -> None:
     """Fail fast, naming the path, before any conversion or writing."""
     parent = path.parent
@@ -267,28 +237,11 @@ def _reraise_with_target(exc: OSError, path: Path) -> OSError:
     return err
 
 
-def _remove_stale_temps(parent: Path, name: str) -> None:
-    """Remove temporaries of killed writers of `name` that are more than an hour old."""
-    cutoff = time.time() - _STALE_TEMP_SECONDS
-    for stale in parent.glob(f".{name}.*{_TEMP_SUFFIX}"):
-        try:
-            if stale.stat().st_mtime < cutoff:
-                if stale.is_dir():
-                    shutil.rmtree(stale, ignore_errors=True)
-                else:
-                    stale.unlink()
-        except OSError:
-            pass
-
-
 # --------------------------------------------------------------------------- writers
 
 
 def write_atomically(path: Path, write: Callable[[Path], None]) -> None:
-    """Call ``write(tmp)`` on a temporary file beside `path`, then move it into place.
-
-    The temporary file is fsynced and renamed over `path` (then the directory is fsynced), so
-    a reader sees the old file or the new one, never half of one; on any error it is removed.
+    """:func:`scdata.atomicfile.write_atomically`, with errors naming ``path``, not a temporary.
 
     Examples
     --------
@@ -298,22 +251,11 @@ def write_atomically(path: Path, write: Callable[[Path], None]) -> None:
     >>> target.read_text()
     'done'
     """
-    parent = path.parent
-    _remove_stale_temps(parent, path.name)
     try:
-        fd, tmp_name = tempfile.mkstemp(dir=parent, prefix=f".{path.name}.", suffix=_TEMP_SUFFIX)
+        atomicfile.write_atomically(path, write)
     except OSError as exc:
-        raise _reraise_with_target(exc, path) from exc
-    tmp = Path(tmp_name)
-    try:
-        os.close(fd)
-        write(tmp)
-        os.chmod(tmp, _file_mode())
-        _fsync(tmp)
-        os.replace(tmp, path)
-        _fsync(parent, directory=True)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
+        if exc.filename is not None and str(exc.filename) != str(path):
+            raise _reraise_with_target(exc, path) from exc
         raise
 
 
@@ -372,9 +314,9 @@ def _swap_partitions(staging: Path, root: Path) -> None:
         target = root / leaf.relative_to(staging)
         target.mkdir(parents=True, exist_ok=True)
         for file in files:
-            _fsync(file)
+            fsync(file)
             os.replace(file, target / file.name)
-        _fsync(target, directory=True)
+        fsync(target, directory=True)
         new_names = {f.name for f in files}
         for old in target.iterdir():
             if old.is_file() and old.suffix == ".parquet" and old.name not in new_names:
@@ -383,9 +325,9 @@ def _swap_partitions(staging: Path, root: Path) -> None:
 
 def _write_dataset(df: pd.DataFrame, root: Path, partition_cols: list[str]) -> None:
     parent = root.parent
-    _remove_stale_temps(parent, root.name)
+    remove_stale_temps(parent, root.name)
     try:
-        staging = Path(tempfile.mkdtemp(dir=parent, prefix=f".{root.name}.", suffix=_TEMP_SUFFIX))
+        staging = Path(tempfile.mkdtemp(dir=parent, prefix=f".{root.name}.", suffix=TEMP_SUFFIX))
     except OSError as exc:
         raise _reraise_with_target(exc, root) from exc
     try:
@@ -416,9 +358,9 @@ def _write_dataset(df: pd.DataFrame, root: Path, partition_cols: list[str]) -> N
         pq.write_metadata(table.schema, common)
         root.mkdir(exist_ok=True)
         _swap_partitions(staging, root)
-        _fsync(common)
+        fsync(common)
         os.replace(common, root / _COMMON_METADATA)
-        _fsync(root, directory=True)
+        fsync(root, directory=True)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 

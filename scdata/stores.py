@@ -6,13 +6,17 @@
 | ``off``        | a 0600 file in the cache dir   | none                         |
 | ``memory``     | this process                   | this process                 |
 | ``redis://…``  | Redis, renewed under its lock  | Redis, with TTL              |
+
+Shared coordination records (:mod:`scdata.sharedstate`: the back-off, the token circuit
+breaker) follow the token: in this process, a 0600 file in the cache directory, or Redis.
 """
 
 from __future__ import annotations
 
 from .config import Settings
 from .pagestore import PAGES_FILE, MemoryPageStore, PageStore, RedisPageStore, SQLitePageStore
-from .redisstore import RedisConnection, RedisTokenStore
+from .redisstore import NAMESPACE, RedisConnection, RedisTokenStore, digest
+from .sharedstate import FileState, MemoryState, RedisState, SharedState
 from .tokenstore import FileTokenStore, MemoryTokenStore, TokenStore
 
 
@@ -53,3 +57,21 @@ def page_store(settings: Settings, redis: RedisConnection) -> PageStore | None:
     if settings.cache == "memory":
         return MemoryPageStore()
     return SQLitePageStore(settings.cache_dir / PAGES_FILE)
+
+
+def shared_state(settings: Settings, redis: RedisConnection, name: str) -> SharedState:
+    """The shared record ``name`` (e.g. ``"backoff"``) for everyone who shares this token.
+
+    One record per (client id, token URL), like the token itself.
+
+    Examples
+    --------
+    >>> settings = Settings.load({}, cache="memory")
+    >>> shared_state(settings, RedisConnection(settings.cache), "backoff")
+    MemoryState()
+    """
+    if uses_redis(settings):
+        return RedisState(redis(), f"{NAMESPACE}:state:{name}:{digest(settings.token_key)}")
+    if settings.cache == "memory":
+        return MemoryState()
+    return FileState(settings.cache_dir / f"state-{name}-{digest(settings.token_key)[:16]}.json")
