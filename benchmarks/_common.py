@@ -59,6 +59,7 @@ class Sizes:
         self.fleet = [f"artist-{i:03d}" for i in range(1, (10 if quick else 200) + 1)]
         self.normalise_n = normalise.QUICK_N if quick else 100_000
         self.reps = 3  # warm runs and normalisation runs; the best is kept
+        self.cli_reps = 5  # `scdata --help` and `python -c pass` runs; the best is kept
 
     @property
     def artists(self) -> int:

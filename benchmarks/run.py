@@ -20,7 +20,9 @@ it, printing every figure with its target and PASS/FAIL:
   ``distributed.LocalCluster(n_workers=2, threads_per_worker=4, processes=True)`` whose workers
   share a cache dir) against one process's ``Client.tracks_df(users)``: wall times (cluster
   startup apart), requests, request rates, client-credentials exchanges, row counts;
-- **token**: client-credentials exchanges across 10 fresh processes sharing a cache dir.
+- **token**: client-credentials exchanges across 10 fresh processes sharing a cache dir;
+- **cli startup**: wall time of ``scdata --help`` against ``python -c pass`` (best of 5 each)
+  and whether ``--help`` imports pandas or pyarrow.
 
 Each section is a module of ``benchmarks/sections/``; what they share (the ``Bench`` context,
 the emulator, timers, sizes) is in ``benchmarks/_common.py``. This file parses the arguments,
@@ -64,6 +66,7 @@ from _common import (
 )
 from _report import Row, machine, results_markdown, table
 from sections import (
+    cli_startup,
     cold_pull,
     fleet,
     many_users,
@@ -136,7 +139,7 @@ def run_sections(bench: Bench, profile: bool) -> str | None:
 
 
 def measure(args: argparse.Namespace) -> tuple[Bench, str | None]:
-    """The whole benchmark in a temporary root."""
+    """The whole benchmark in a temporary root; the emulator is stopped before cli startup."""
     sizes = Sizes(args.quick)
     forget_user_settings()
     with tempfile.TemporaryDirectory(prefix="scdata-bench-") as root:
@@ -144,6 +147,7 @@ def measure(args: argparse.Namespace) -> tuple[Bench, str | None]:
         with start_emulator(args.latency, sizes.artists) as sb:
             bench = Bench(sb, Path(root), sizes, rate=args.rate)
             profile_text = run_sections(bench, args.profile)
+        cli_startup.run(bench)
     return bench, profile_text
 
 

@@ -14,7 +14,16 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "benchmarks" / "run.py"
 RESULTS = ROOT / "benchmarks" / "RESULTS.md"
-SECTIONS = ("requests", "cold pull", "warm pull", "normalisation", "many users", "fleet", "token")
+SECTIONS = (
+    "requests",
+    "cold pull",
+    "warm pull",
+    "normalisation",
+    "many users",
+    "fleet",
+    "token",
+    "cli startup",
+)
 # the fleet lines --quick must print (start of the measure), each with figures in these columns
 FLEET = {
     "wall time, 10 users": (2, 3, 4),  # Dask, one process, ratio
@@ -65,6 +74,15 @@ def test_quick_benchmark_runs_and_reports_every_section(tmp_path: Path) -> None:
         assert len(found) == 1, f"fleet line {start!r} missing or repeated in:\n{proc.stdout}"
         for column in columns:
             assert NUMBER.search(found[0][column]), f"fleet line without a figure: {found[0]}"
+    cli = [row.split(" | ") for row in rows if row.startswith("| cli startup | ")]
+    timing = [cells for cells in cli if cells[1].startswith("wall time of `scdata --help`")]
+    assert len(timing) == 1, f"cli startup timing line missing or repeated in:\n{proc.stdout}"
+    assert NUMBER.search(timing[0][3]), f"cli startup line without a baseline: {timing[0]}"
+    assert timing[0][-1].strip(" |") in ("PASS", "FAIL")
+    imports = [cells for cells in cli if cells[1].startswith("pandas / pyarrow imported")]
+    assert len(imports) == 1, f"cli startup imports line missing or repeated in:\n{proc.stdout}"
+    assert re.match(r"pandas: (yes|no).*, pyarrow: (yes|no)", imports[0][2]), imports[0]
+    assert imports[0][-1].strip(" |") == "INFO"
     assert "note: fleet: " in proc.stdout
     assert re.search(r"\d+ targets pass, \d+ fail", proc.stdout)
     assert _fingerprint(RESULTS) == before, "--quick must not write RESULTS.md"
