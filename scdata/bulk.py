@@ -5,7 +5,19 @@ partition (``user_permalink=<name>/part-0.parquet``) with :func:`scdata.export.t
 then records the result in ``_manifest.json`` beside the partitions. A user that fails is
 recorded and the others go on. Running it again skips users whose partition is complete and
 fresh and retries the rest; a partition written again replaces the old one, so rows are
-never duplicated.
+never duplicated. One user given in several forms (name, id, URN, URL) is fetched once,
+under the first form given; the others are listed in its ``merged``.
+
+Stopping at a wall
+------------------
+Some errors are the same for every user: SoundCloud's rate limit or its CloudFront block
+(:class:`~scdata.RateLimitError`, :class:`~scdata.BlockedError`), failing credentials or a
+token cool-down (:class:`~scdata.AuthError`, :class:`~scdata.TokenCooldownError`) and bad
+settings (:class:`~scdata.ConfigurationError`). The first one stops the whole job: no user
+is started after it (the users already being fetched finish or fail), the users it hit are
+recorded as ``failed`` with its message, the users never started as ``not_attempted``, and
+the error is raised with the job's manifest frame as its ``manifest`` attribute. The next
+run fetches the failed and not-attempted users and skips the finished fresh ones.
 
 What is atomic
 --------------
@@ -23,27 +35,40 @@ Manifest (JSON)::
 
     {"format": 1, "table": "tracks", "partition_cols": ["user_permalink"],
      "updated_at": "2026-01-01T12:00:00+00:00",
+     "stopped": null,
      "users": [{"user": "artist-001", "urn": "soundcloud:users:400007919", "status": "ok",
                 "rows": 495, "fetched_at": "...", "attempted_at": "...", "error": null,
-                "limit": null, "partitions": ["user_permalink=artist-001"]}, ...]}
+                "limit": null, "partitions": ["user_permalink=artist-001"],
+                "merged": []}, ...]}
 
-``rows``, ``fetched_at`` and ``partitions`` describe the rows on disk, so ``rows`` adds up
-to the rows of the dataset. A failed user keeps the rows of its last success, if any;
-``attempted_at`` and ``error`` describe the last attempt.
+``status`` is ``"ok"``, ``"failed"`` or ``"not_attempted"`` (the job stopped before this
+user; ``error`` says why). ``merged`` lists the other forms of this user given in the same
+run. ``stopped`` is ``null``, or ``{"at": ..., "error": ..., "error_type": ...}`` when the
+last run that wrote the file stopped at a wall. ``rows``, ``fetched_at`` and ``partitions``
+describe the rows on disk, so ``rows`` adds up to the rows of the dataset. A failed or
+not-attempted user keeps the rows of its last success, if any; ``attempted_at`` and
+``error`` describe the last attempt.
+
+The manifest is only a record: an entry of the wrong shape (a partition outside the
+dataset or not of the ``col=value`` form scdata writes, a bad date, a wrong type) or a
+file that is not a manifest is ignored with a WARNING and rebuilt, and nothing outside the
+dataset directory is ever deleted.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import numbers
 import os
+import re
 import shutil
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import filelock
@@ -51,23 +76,39 @@ import pandas as pd
 
 from .arguments import check_count
 from .client import Client, default_client
-from .errors import AuthError, ConfigurationError, SoundCloudError
-from .export import to_parquet, write_atomically
+from .errors import (
+    AuthError,
+    ConfigurationError,
+    InvalidUserError,
+    RateLimitError,
+    SoundCloudError,
+)
+from .export import check_output, to_parquet, write_atomically
 from .fanout import DEFAULT_WORKERS, run_all, user_refs
 from .schema import TRACK_COLUMNS, SchemaError
 from .userref import UserRef, parse_user
 
-__all__ = ["MANIFEST", "export_summary", "export_tracks", "read_users_file"]
+__all__ = ["MANIFEST", "STATUSES", "export_summary", "export_tracks", "read_users_file",
+           "stop_summary"]  # fmt: skip
 
 log = logging.getLogger("scdata")
 
 #: The manifest's file name; the leading ``_`` makes Parquet readers skip it.
 MANIFEST = "_manifest.json"
+#: The values of an entry's ``status``.
+STATUSES = ("ok", "failed", "not_attempted")
 _LOCK = ".manifest.lock"
 _FORMAT = 1
 _USER_KEYS = ("user_permalink", "user_id", "user_urn")
 _NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
-_FATAL = (AuthError, ConfigurationError)  # the same for every user: stop the job
+#: The same for every user (a wall, credentials, settings): the job stops at the first one.
+#: RateLimitError includes BlockedError, AuthError includes TokenCooldownError.
+_STOP = (RateLimitError, AuthError, ConfigurationError)
+#: What ``quote(value, safe="")`` leaves in a partition value.
+_PARTITION_VALUE = re.compile(r"[A-Za-z0-9_.~%-]+")
+_URN = re.compile(r"soundcloud:users:[0-9]+")
+T = TypeVar("T")
+R = TypeVar("R")
 #: The manifest is written at most this often while a job runs, and when it ends.
 FLUSH_SECONDS = 1.0
 
@@ -77,6 +118,67 @@ FLUSH_SECONDS = 1.0
 
 def _key(ref: UserRef) -> str:
     return f"id:{ref.user_id}" if ref.user_id is not None else f"name:{ref.permalink.lower()}"  # type: ignore[union-attr]
+
+
+def _entry_keys(entry: dict[str, Any]) -> set[str]:
+    """The keys an entry is found by: its user as given, and its URN when known."""
+    keys = {_key(parse_user(entry["user"]))}
+    if entry.get("urn"):
+        keys.add(entry["urn"])
+    return keys
+
+
+def _partition_ok(directory: object, columns: list[str]) -> bool:
+    """True for a relative ``col=value[/col=value]`` path of exactly these columns."""
+    if not isinstance(directory, str):
+        return False
+    parts = directory.split("/")
+    return len(parts) == len(columns) and all(
+        part.startswith(f"{col}=") and _PARTITION_VALUE.fullmatch(part[len(col) + 1 :])
+        for part, col in zip(parts, columns, strict=True)
+    )
+
+
+def _timestamp_ok(value: object) -> bool:
+    if value is None:
+        return True
+    if not isinstance(value, str):
+        return False
+    try:
+        return datetime.fromisoformat(value).tzinfo is not None
+    except ValueError:
+        return False
+
+
+def _count_ok(value: object, minimum: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= minimum
+
+
+def _entry_problem(entry: object, columns: list[str]) -> str | None:
+    """What is wrong with one manifest entry, or None when it can be used."""
+    if not isinstance(entry, dict):
+        return f"an entry is a {type(entry).__name__}, not an object"
+    user = entry.get("user")
+    try:
+        parse_user(user)
+    except InvalidUserError:
+        return f"user {user!r} is not a user"
+    checks = {
+        "urn": entry.get("urn") is None
+        or (isinstance(entry["urn"], str) and _URN.fullmatch(entry["urn"]) is not None),
+        "status": entry.get("status") in STATUSES,
+        "rows": _count_ok(entry.get("rows"), 0),
+        "fetched_at": _timestamp_ok(entry.get("fetched_at")),
+        "attempted_at": _timestamp_ok(entry.get("attempted_at")),
+        "error": entry.get("error") is None or isinstance(entry["error"], str),
+        "limit": entry.get("limit") is None or _count_ok(entry["limit"], 1),
+        "partitions": isinstance(entry.get("partitions"), list)
+        and all(_partition_ok(d, columns) for d in entry["partitions"]),
+        "merged": isinstance(entry.get("merged", []), list)
+        and all(isinstance(m, str) for m in entry.get("merged", [])),
+    }
+    bad = [name for name, ok in checks.items() if not ok]
+    return f"{user}: bad {', '.join(bad)}" if bad else None
 
 
 class _Manifest:
@@ -94,25 +196,55 @@ class _Manifest:
         self._mine: dict[str, dict[str, Any]] = {}
         self._pending = False
         self._written = time.monotonic()
-        #: the entries found when the job started, by user key
-        self.entries = self._read()
+        #: ``None``, or why this job stopped (written as the document's ``stopped``)
+        self.stopped: dict[str, str] | None = None
+        self._found: dict[str, dict[str, Any]] = {}
+        for entry in self._read(warn=True):  # the entries found when the job started
+            for key in _entry_keys(entry):
+                self._found.setdefault(key, entry)
 
-    def _read(self) -> dict[str, dict[str, Any]]:
+    def find(self, ref: UserRef, urn: str | None = None) -> dict[str, Any] | None:
+        """The entry found at the start for this user (by the form given, else by URN)."""
+        entry = self._found.get(_key(ref))
+        if entry is None and urn is not None:
+            entry = self._found.get(urn)
+        return entry
+
+    def _read(self, *, warn: bool) -> list[dict[str, Any]]:
+        def ignore(why: str) -> list[dict[str, Any]]:
+            if warn:
+                log.warning(
+                    "ignoring %s (%s): it is rebuilt and every user is fetched again",
+                    self.path,
+                    why,
+                )
+            return []
+
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
-            users = data["users"]
-            columns = data["partition_cols"]
         except FileNotFoundError:
-            return {}
-        except (ValueError, KeyError, TypeError) as exc:
-            log.warning("ignoring unreadable %s (%s): every user is fetched again", self.path, exc)
-            return {}
+            return []
+        except (OSError, ValueError) as exc:  # UnicodeDecodeError and JSONDecodeError too
+            return ignore(str(exc))
+        if not isinstance(data, dict):
+            return ignore(f"a JSON {type(data).__name__}, not an object")
+        columns, users = data.get("partition_cols"), data.get("users")
+        if not isinstance(columns, list) or not all(isinstance(c, str) for c in columns):
+            return ignore(f"partition_cols is {columns!r}")
+        if not isinstance(users, list):
+            return ignore(f"users is a {type(users).__name__}, not a list")
         if columns != self.partition_cols:
             raise ValueError(
                 f"{self.path.parent} is partitioned on {columns}, not {self.partition_cols}: "
                 "export into another directory or pass the same partition_cols"
             )
-        return {_key(parse_user(e["user"])): e for e in users}
+        problems = [p for p in (_entry_problem(e, columns) for e in users) if p]
+        if problems and warn:
+            log.warning(
+                "ignoring %d damaged entries of %s (%s%s): those users are fetched again",
+                len(problems), self.path, problems[0], "; ..." if len(problems) > 1 else "",
+            )  # fmt: skip
+        return [e for e in users if _entry_problem(e, columns) is None]
 
     def record(self, entry: dict[str, Any]) -> None:
         """Remember this user's new entry; write the file if the last write is old enough."""
@@ -125,18 +257,31 @@ class _Manifest:
     def flush(self) -> None:
         """Write the entries not written yet."""
         with self._thread_lock:
-            if self._pending:
+            if self._pending or self.stopped is not None:
                 self._write()
+
+    def _merged(self, disk: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The entries on disk with mine in their place (one user, one entry), then mine."""
+        mine_by_key = {key: e for e in self._mine.values() for key in _entry_keys(e)}
+        out, placed = [], set()
+        for entry in disk:
+            hit = next((mine_by_key[k] for k in _entry_keys(entry) if k in mine_by_key), None)
+            if hit is None:
+                out.append(entry)
+            elif id(hit) not in placed:
+                out.append(hit)
+                placed.add(id(hit))
+        return out + [e for e in self._mine.values() if id(e) not in placed]
 
     def _write(self) -> None:
         with self._file_lock:
-            entries = {**self._read(), **self._mine}
             document = {
                 "format": _FORMAT,
                 "table": "tracks",
                 "partition_cols": self.partition_cols,
                 "updated_at": datetime.now(UTC).isoformat(),
-                "users": list(entries.values()),
+                "stopped": self.stopped,
+                "users": self._merged(self._read(warn=False)),
             }
             text = json.dumps(document, indent=1, ensure_ascii=False) + "\n"
             write_atomically(self.path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
@@ -163,11 +308,26 @@ def _complete(root: Path, dirs: list[str]) -> bool:
     return all(any((root / d).glob("*.parquet")) for d in dirs)
 
 
-def _remove_partitions(root: Path, dirs: Sequence[str]) -> None:
-    """Delete partitions a user no longer has (e.g. after a rename)."""
+def _inside(root: Path, directory: str, columns: list[str]) -> Path | None:
+    """``root / directory`` if it is a partition directory inside the dataset, else None."""
+    if not _partition_ok(directory, columns):
+        return None
+    target = root / directory
+    real_root, real = Path(os.path.realpath(root)), Path(os.path.realpath(target))
+    if real == real_root or real_root not in real.parents or target.is_symlink():
+        return None
+    return target
+
+
+def _remove_partitions(root: Path, dirs: Sequence[str], columns: list[str]) -> None:
+    """Delete partitions a user no longer has (e.g. after a rename); never outside `root`."""
     for d in dirs:
-        shutil.rmtree(root / d, ignore_errors=True)
-        parent = (root / d).parent
+        target = _inside(root, d, columns)
+        if target is None:
+            log.warning("export: not deleting %r: not a partition inside %s", d, root)
+            continue
+        shutil.rmtree(target, ignore_errors=True)
+        parent = target.parent
         while parent != root:
             try:
                 parent.rmdir()  # only when empty
@@ -190,15 +350,40 @@ def _fresh(entry: dict[str, Any] | None, root: Path, limit: int | None, cutoff: 
 # --------------------------------------------------------------------------- the job
 
 
+def _kept(old: dict[str, Any] | None) -> dict[str, Any]:
+    """What an unsuccessful attempt keeps of the last success: the rows on disk."""
+    old = old or {}
+    return {"rows": old.get("rows", 0), "fetched_at": old.get("fetched_at"),
+            "partitions": old.get("partitions", [])}  # fmt: skip
+
+
+def _failed(given: str, urn: str | None, old: dict[str, Any] | None, limit: int | None,
+            exc: Exception) -> dict[str, Any]:  # fmt: skip
+    return {
+        "user": given, "urn": urn, "status": "failed", **_kept(old),
+        "attempted_at": datetime.now(UTC).isoformat(), "error": str(exc) or type(exc).__name__,
+        "limit": limit,
+    }  # fmt: skip
+
+
+def _not_attempted(given: str, urn: str | None, old: dict[str, Any] | None,
+                   limit: int | None, why: str) -> dict[str, Any]:  # fmt: skip
+    return {
+        "user": given, "urn": urn, "status": "not_attempted", **_kept(old),
+        "attempted_at": (old or {}).get("attempted_at"), "error": why, "limit": limit,
+    }  # fmt: skip
+
+
 def _export_one(
-    client: Client, ref: UserRef, given: str, old: dict[str, Any] | None, root: Path,
+    client: Client, urn: str, given: str, old: dict[str, Any] | None, root: Path,
     columns: list[str], limit: int | None,
 ) -> dict[str, Any]:  # fmt: skip
-    """Fetch one user and replace their partition; a failure becomes a failed entry."""
+    """Fetch one user and replace their partition; a failure becomes a failed entry.
+
+    The errors that stop the job (:data:`_STOP`) are raised.
+    """
     attempted_at = datetime.now(UTC).isoformat()
-    urn = (old or {}).get("urn")
     try:
-        urn = client.user_urn(ref)
         frame = client.tracks_df(urn, limit, progress=False)
         if frame[columns].isna().any().any():
             raise SchemaError(
@@ -206,18 +391,12 @@ def _export_one(
             )
         dirs = _partition_dirs(frame, columns)
         to_parquet(frame, root, partition_cols=columns)
-    except _FATAL:
+    except _STOP:
         raise
     except (SoundCloudError, SchemaError) as exc:
         log.warning("export: %s failed: %s", given, exc)
-        kept = old if old is not None else {"rows": 0, "fetched_at": None, "partitions": []}
-        return {
-            "user": given, "urn": urn, "status": "failed", "rows": kept["rows"],
-            "fetched_at": kept["fetched_at"], "attempted_at": attempted_at,
-            "error": str(exc) or type(exc).__name__, "limit": limit,
-            "partitions": kept["partitions"],
-        }  # fmt: skip
-    _remove_partitions(root, sorted(set((old or {}).get("partitions", [])) - set(dirs)))
+        return _failed(given, urn, old, limit, exc)
+    _remove_partitions(root, sorted(set(_kept(old)["partitions"]) - set(dirs)), columns)
     log.info("export: %s: %d rows", given, len(frame))
     return {
         "user": given, "urn": urn, "status": "ok", "rows": len(frame),
@@ -230,7 +409,7 @@ def _manifest_frame(entries: list[dict[str, Any]]) -> pd.DataFrame:
     frame = pd.DataFrame(
         entries,
         columns=["user", "urn", "status", "rows", "fetched_at", "attempted_at", "skipped",
-                 "error", "partitions"],
+                 "error", "partitions", "merged"],
     )  # fmt: skip
     for name in ("fetched_at", "attempted_at"):
         frame[name] = pd.to_datetime(frame[name], utc=True, format="ISO8601").astype(
@@ -238,6 +417,115 @@ def _manifest_frame(entries: list[dict[str, Any]]) -> pd.DataFrame:
         )
     return frame.astype({"user": "str", "urn": "str", "status": "str", "rows": "Int64",
                          "skipped": "bool", "error": "str"})  # fmt: skip
+
+
+def _given_users(users: object) -> tuple[list[UserRef], list[str]]:
+    """Validate the users (each named ``users[i]``); duplicates are allowed, merged later."""
+    if isinstance(users, str | numbers.Integral) or not isinstance(users, Iterable):
+        return user_refs(users), [str(users)]  # one user; raises for a non-user
+    if isinstance(users, dict | bytes):
+        return user_refs(users), []  # raises, naming the type
+    values = list(users)
+    if not values:
+        user_refs(values)  # raises: an empty list
+    return [parse_user(v, f"users[{i}]") for i, v in enumerate(values)], [str(v) for v in values]
+
+
+class _Job:
+    """One export run: its users, what each became, and the first error that stopped it."""
+
+    def __init__(self, refs: list[UserRef], given: list[str], manifest: _Manifest,
+                 client: Client, root: Path, columns: list[str], limit: int | None,
+                 cutoff: datetime) -> None:  # fmt: skip
+        self.refs, self.given, self.manifest, self.client = refs, given, manifest, client
+        self.root, self.columns, self.limit, self.cutoff = root, columns, limit, cutoff
+        #: the indices of the other forms of user i given, merged into it
+        self.merged: dict[int, list[int]] = {i: [] for i in range(len(refs))}
+        self.error: BaseException | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def stopped(self) -> bool:
+        return self.error is not None
+
+    def halt(self, exc: BaseException, user: str = "") -> None:
+        """Stop the job at `exc` (the first one wins): no user is started after this."""
+        with self._lock:
+            if self.error is not None:
+                return
+            self.error = exc
+            self.manifest.stopped = {
+                "at": datetime.now(UTC).isoformat(),
+                "error": " ".join(str(exc).split()) or type(exc).__name__,
+                "error_type": type(exc).__name__,
+            }
+        if isinstance(exc, _STOP):
+            log.info(
+                "export: stopping at %s: %s; users not started are left for the next run",
+                user, exc,
+            )  # fmt: skip
+
+    def not_attempted(self, i: int, urn: str | None, old: dict[str, Any] | None) -> dict[str, Any]:
+        stopped = self.manifest.stopped or {}
+        why = f"not attempted: the export stopped at {stopped.get('error_type', 'an error')}: "
+        return _not_attempted(self.given[i], urn, old, self.limit,
+                              why + stopped.get("error", ""))  # fmt: skip
+
+    def guarded(self, job: Callable[[T], R]) -> Callable[[T], R]:
+        """`job`, stopping the job at anything unexpected too (disk full, a bug)."""
+
+        def run(item: T) -> R:
+            try:
+                return job(item)
+            except BaseException as exc:
+                self.halt(exc)
+                raise
+
+        return run
+
+    def resolve(self, i: int) -> str | dict[str, Any]:
+        """The user's URN (no request for an id or a fresh entry), or their finished entry."""
+        ref = self.refs[i]
+        if ref.urn is not None:
+            return ref.urn
+        old = self.manifest.find(ref)
+        if old is not None and old.get("urn") and _fresh(old, self.root, self.limit, self.cutoff):
+            return str(old["urn"])
+        if self.stopped:
+            return self.not_attempted(i, None, old)
+        try:
+            return self.client.user_urn(ref)
+        except _STOP as exc:
+            self.halt(exc, self.given[i])
+            return _failed(self.given[i], None, old, self.limit, exc)
+        except SoundCloudError as exc:
+            log.warning("export: %s failed: %s", self.given[i], exc)
+            return _failed(self.given[i], None, old, self.limit, exc)
+
+    def fetch(self, i: int, urn: str) -> dict[str, Any]:
+        """The user's entry: skipped when fresh, else fetched (unless the job stopped)."""
+        old = self.manifest.find(self.refs[i], urn)
+        if _fresh(old, self.root, self.limit, self.cutoff):
+            return {**old, "user": self.given[i], "merged": self.forms(i), "skipped": True}  # type: ignore[dict-item]
+        if self.stopped:
+            entry = self.not_attempted(i, urn, old)
+        else:
+            try:
+                entry = _export_one(self.client, urn, self.given[i], old, self.root,
+                                    self.columns, self.limit)  # fmt: skip
+            except _STOP as exc:
+                self.halt(exc, self.given[i])
+                entry = _failed(self.given[i], urn, old, self.limit, exc)
+        return self.finish(i, entry)
+
+    def forms(self, i: int) -> list[str]:
+        """The other forms of user i given, in the order given."""
+        return [self.given[j] for j in sorted(self.merged[i])]
+
+    def finish(self, i: int, entry: dict[str, Any]) -> dict[str, Any]:
+        entry = {**entry, "merged": self.forms(i)}
+        self.manifest.record(entry)
+        return {**entry, "skipped": False}
 
 
 def export_tracks(
@@ -255,7 +543,8 @@ def export_tracks(
     Parameters
     ----------
     users : str, int or sequence of them
-        Usernames, ids, URNs or profile URLs (validated before anything is fetched).
+        Usernames, ids, URNs or profile URLs (validated before anything is fetched). A
+        user given twice, in any forms, is fetched once under the first form given.
     path : str or os.PathLike
         The dataset directory (created if needed; its parent must exist).
     partition_cols : sequence of str, default ("user_permalink",)
@@ -274,17 +563,23 @@ def export_tracks(
     Returns
     -------
     pandas.DataFrame
-        The manifest rows of these users, in the order given: ``user``, ``urn``, ``status``
-        (``"ok"``/``"failed"``), ``rows`` (on disk), ``fetched_at``, ``attempted_at``,
-        ``skipped`` (fresh, not fetched this time), ``error``, ``partitions``.
+        The manifest rows of these users, one per user in the order given: ``user``,
+        ``urn``, ``status`` (``"ok"``/``"failed"``), ``rows`` (on disk), ``fetched_at``,
+        ``attempted_at``, ``skipped`` (fresh, not fetched this time), ``error``,
+        ``partitions``, ``merged`` (the other forms of this user given, fetched once).
 
     Raises
     ------
     InvalidUserError, ValueError
-        A bad user or ``limit``, a user listed twice, bad ``partition_cols``, or a dataset
-        partitioned on other columns.
-    AuthError, ConfigurationError
-        Credentials that fail for every user (the job stops).
+        A bad user or ``limit``, bad ``partition_cols``, or a dataset partitioned on other
+        columns (before any request).
+    FileNotFoundError, NotADirectoryError, PermissionError
+        `path` cannot be a dataset directory (before any request).
+    RateLimitError, BlockedError, AuthError, TokenCooldownError, ConfigurationError
+        The job stopped at this error (see the module's "Stopping at a wall"). The error's
+        ``manifest`` attribute holds the frame that would have been returned, with
+        ``status`` ``"not_attempted"`` for the users never started; the manifest file
+        records them too.
 
     Examples
     --------
@@ -299,12 +594,12 @@ def export_tracks(
     'No se pudo encontrar al usuario no-such-user'
     >>> len(scdata.read_parquet("tracks"))
     1000
-    >>> scdata.export_tracks(["artist-001"], "tracks")["skipped"].tolist()  # still fresh
-    [True]
+    >>> again = scdata.export_tracks(["artist-001", "soundcloud:users:400007919"], "tracks")
+    >>> again[["user", "skipped", "merged"]]  # still fresh; one user in two forms
+             user  skipped                        merged
+    0  artist-001     True  [soundcloud:users:400007919]
     """
-    values = [users] if isinstance(users, str | int) else list(users)
-    refs = user_refs(users if isinstance(users, str | int) else values)
-    given = [str(u) for u in values]
+    refs, given = _given_users(users)
     columns = list(partition_cols)
     usable = {c.name for c in TRACK_COLUMNS if c.kind in ("int", "str")}
     if not set(columns) <= usable or not any(c in _USER_KEYS for c in columns):
@@ -313,36 +608,48 @@ def export_tracks(
             f"{_USER_KEYS}, got {columns}"
         )
     limit = check_count("limit", limit, minimum=1, allow_none=True)
+    root = check_output(path, dataset=True)
     client = client or default_client()
     if max_age is None:
         max_age = client.settings.expire_after
-    if isinstance(max_age, bool) or not isinstance(max_age, int | float) or max_age < 0:
+    if isinstance(max_age, bool) or not isinstance(max_age, int | float) or not max_age >= 0:
         raise ValueError(f"max_age must be a number of seconds >= 0, got {max_age!r}")
-    root = Path(path).expanduser()
     root.mkdir(exist_ok=True)
     manifest = _Manifest(root, columns)
     cutoff = datetime.now(UTC) - timedelta(seconds=max_age)
-    stop = threading.Event()
+    job = _Job(refs, given, manifest, client, root, columns, limit, cutoff)
 
-    def job(i: int) -> dict[str, Any] | None:
-        old = manifest.entries.get(_key(refs[i]))
-        if _fresh(old, root, limit, cutoff):
-            return {**old, "user": given[i], "skipped": True}  # type: ignore[dict-item]
-        if stop.is_set():
-            return None
-        try:
-            entry = _export_one(client, refs[i], given[i], old, root, columns, limit)
-        except _FATAL:
-            stop.set()
-            raise
-        manifest.record(entry)
-        return {**entry, "skipped": False}
-
+    # the same form twice: merged at once; then the URNs (one cached /resolve per name)
+    first: dict[str, int] = {}
+    for i, ref in enumerate(refs):
+        if _key(ref) in first:
+            job.merged[first[_key(ref)]].append(i)
+        else:
+            first[_key(ref)] = i
+    distinct = list(first.values())
+    entries: dict[int, dict[str, Any]] = {}
     try:
-        entries = run_all(job, range(len(refs)), workers)  # type: ignore[arg-type]
+        resolved = run_all(job.guarded(job.resolve), distinct, workers)
+        by_urn: dict[str, int] = {}
+        fetch: list[tuple[int, str]] = []
+        for i, result in zip(distinct, resolved, strict=True):
+            if isinstance(result, dict):
+                entries[i] = job.finish(i, result)
+            elif result in by_urn:
+                job.merged[by_urn[result]] += [i, *job.merged[i]]
+            else:
+                by_urn[result] = i
+                fetch.append((i, result))
+        fetched = run_all(job.guarded(lambda pair: job.fetch(*pair)), fetch, workers)
+        entries.update({i: e for (i, _), e in zip(fetch, fetched, strict=True)})
     finally:
         manifest.flush()
-    return _manifest_frame([e for e in entries if e is not None])
+    frame = _manifest_frame([entries[i] for i in sorted(entries)])
+    if job.error is not None:
+        exc = job.error
+        exc.manifest = frame  # type: ignore[attr-defined]
+        raise exc
+    return frame
 
 
 # --------------------------------------------------------------------------- for the CLI
@@ -361,18 +668,56 @@ def read_users_file(path: str | os.PathLike[str]) -> list[str]:
     return [user for line in lines if (user := line.split("#", 1)[0].strip())]
 
 
+def _counts(manifest: pd.DataFrame) -> tuple[int, int, int, int]:
+    """Users ok, failed and not attempted, and forms merged into another."""
+    status = manifest["status"]
+    merged = int(manifest["merged"].map(len).sum()) if "merged" in manifest else 0
+    return (int((status == "ok").sum()), int((status == "failed").sum()),
+            int((status == "not_attempted").sum()), merged)  # fmt: skip
+
+
 def export_summary(manifest: pd.DataFrame, path: str | os.PathLike[str]) -> str:
     """One line about an export: users ok, skipped and failed, and the rows in the dataset.
+
+    Users not attempted (the job stopped) and duplicates merged are named when there are
+    any. The rows are those on disk for these users, so they add up to the dataset's rows.
 
     Examples
     --------
     >>> print(export_summary(scdata.export_tracks(["artist-003"], "tracks"), "tracks"))
     export: 1 users: 1 ok (1 fetched, 0 fresh), 0 failed; 500 rows in tracks
+    >>> both = scdata.export_tracks(["artist-003", "https://soundcloud.com/Artist-003"], "tracks")
+    >>> print(export_summary(both, "tracks"))
+    export: 1 users: 1 ok (0 fetched, 1 fresh), 0 failed; 1 duplicate merged; 500 rows in tracks
     """
-    ok = manifest["status"] == "ok"
-    skipped = int((ok & manifest["skipped"]).sum())
+    ok, failed, not_attempted, merged = _counts(manifest)
+    skipped = int(((manifest["status"] == "ok") & manifest["skipped"]).sum())
+    parts = [f"export: {len(manifest)} users: {ok} ok ({ok - skipped} fetched, "
+             f"{skipped} fresh), {failed} failed"]  # fmt: skip
+    if not_attempted:
+        parts[0] += f", {not_attempted} not attempted"
+    if merged:
+        parts.append(f"{merged} duplicate{'s' if merged > 1 else ''} merged")
+    parts.append(f"{int(manifest['rows'].sum())} rows in {path}")
+    return "; ".join(parts)
+
+
+def stop_summary(error: BaseException, path: str | os.PathLike[str]) -> str:
+    """One line about an export that stopped at `error` (raised by :func:`export_tracks`).
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"status": ["ok", "failed", "not_attempted"], "merged": [[]] * 3})
+    >>> error = scdata.BlockedError("SoundCloud is blocking this IP")
+    >>> error.manifest = frame
+    >>> print(stop_summary(error, "tracks"))  # doctest: +NORMALIZE_WHITESPACE
+    export stopped: SoundCloud is blocking this IP; 1 users done, 1 failed, 1 not attempted
+    (see tracks/_manifest.json); run it again to resume
+    """
+    manifest = getattr(error, "manifest", None)
+    ok, failed, not_attempted, _ = _counts(manifest) if manifest is not None else (0, 0, 0, 0)
+    why = " ".join(str(error).split()) or type(error).__name__
     return (
-        f"export: {len(manifest)} users: {int(ok.sum())} ok ({int(ok.sum()) - skipped} fetched, "
-        f"{skipped} fresh), {int((~ok).sum())} failed; {int(manifest['rows'].sum())} rows "
-        f"in {path}"
+        f"export stopped: {why}; {ok} users done, {failed} failed, {not_attempted} not "
+        f"attempted (see {Path(path) / MANIFEST}); run it again to resume"
     )

@@ -17,7 +17,7 @@ import pandas as pd
 from .client import Client, default_client
 from .config import Settings
 from .errors import InvalidUserError, SoundCloudError
-from .export import read_parquet, write_frame
+from .export import check_output, read_parquet, write_frame
 from .maintenance import cache_report, clear_cache
 
 log = logging.getLogger("scdata")
@@ -169,6 +169,13 @@ def _emit(frame: pd.DataFrame, output: Path | None, columns: list[str]) -> None:
     print(f"wrote {len(frame)} rows to {path}", file=sys.stderr)
 
 
+def _check_output(args: argparse.Namespace) -> None:
+    """Refuse an output path that cannot be written before any request is sent."""
+    output = getattr(args, "output", None)
+    if output is not None:
+        check_output(output, dataset=args.command == "export")
+
+
 def _progress(args: argparse.Namespace) -> bool | None:
     return False if args.quiet else None
 
@@ -183,12 +190,18 @@ def _cmd_user(args: argparse.Namespace, client: Client) -> None:
 
 
 def _cmd_export(args: argparse.Namespace, client: Client) -> None:
-    from .bulk import MANIFEST, export_summary, export_tracks, read_users_file
+    from .bulk import MANIFEST, export_summary, export_tracks, read_users_file, stop_summary
 
-    manifest = export_tracks(
-        read_users_file(args.users_file), args.output, workers=args.workers, limit=args.limit,
-        max_age=args.max_age, client=client,
-    )  # fmt: skip
+    try:
+        manifest = export_tracks(
+            read_users_file(args.users_file), args.output, workers=args.workers,
+            limit=args.limit, max_age=args.max_age, client=client,
+        )  # fmt: skip
+    except SoundCloudError as exc:
+        if not hasattr(exc, "manifest"):
+            raise
+        # stopped at a wall: one line, why and how far it got; the manifest has the rest
+        raise SoundCloudError(stop_summary(exc, args.output)) from exc
     print(export_summary(manifest, args.output), file=sys.stderr)
     failed = manifest.loc[manifest["status"] == "failed", "user"].tolist()
     if failed:
@@ -275,8 +288,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return sandbox_main(["--host", args.host, "--port", str(args.port),
                                  "--latency", str(args.latency)])  # fmt: skip
         if args.command == "demo":
+            check_output(args.output or Path(f"{args.user}.parquet"))
             _cmd_demo(args)
             return 0
+        _check_output(args)
         switches = {"offline": getattr(args, "offline", False),
                     "refresh": getattr(args, "refresh", False)}  # fmt: skip
         command = {"tracks": _cmd_tracks, "user": _cmd_user, "cache": _cmd_cache,

@@ -50,12 +50,22 @@ from scdata.atomicfile import TEMP_SUFFIX, fsync, remove_stale_temps
 from scdata.frames import table_to_frame
 from scdata.schema import SCHEMA_VERSION, TRACK_COLUMNS, USER_COLUMNS, Column, SchemaError
 
-__all__ = ["COMPRESSION", "frame_to_table", "read_parquet", "to_parquet", "write_frame"]
+__all__ = [
+    "COMPRESSION",
+    "FRAME_SUFFIXES",
+    "check_output",
+    "frame_to_table",
+    "read_parquet",
+    "to_parquet",
+    "write_frame",
+]
 
 #: Parquet codec: zstd (level 1) was 9.6 MiB against 15.0 MiB for snappy at the same speed.
 COMPRESSION = "zstd"
 
 _TABLES: dict[str, tuple[Column, ...]] = {"tracks": TRACK_COLUMNS, "users": USER_COLUMNS}
+#: The extensions :func:`write_frame` knows.
+FRAME_SUFFIXES = (".parquet", ".csv", ".jsonl")
 _COMMON_METADATA = "_common_metadata"
 _PARTITION_FILE = "part-{i}.parquet"
 
@@ -202,7 +212,7 @@ def _check_target(path: Path, *, dataset: bool) -> None:
     if not parent.exists():
         raise FileNotFoundError(
             errno.ENOENT,
-            f"cannot write Parquet: directory {str(parent)!r} does not exist",
+            f"cannot write: directory {str(parent)!r} does not exist",
             str(path),
         )
     if not parent.is_dir():
@@ -212,7 +222,7 @@ def _check_target(path: Path, *, dataset: bool) -> None:
     if not os.access(parent, os.W_OK | os.X_OK):
         raise PermissionError(
             errno.EACCES,
-            f"cannot write Parquet: directory {str(parent)!r} is not writable",
+            f"cannot write: directory {str(parent)!r} is not writable",
             str(path),
         )
     if dataset and path.exists() and not path.is_dir():
@@ -228,6 +238,56 @@ def _check_target(path: Path, *, dataset: bool) -> None:
             "to write a dataset)",
             str(path),
         )
+
+
+def check_output(path: str | os.PathLike[str], *, dataset: bool = False) -> Path:
+    """Check, before any work, that a frame or a dataset can be written at `path`.
+
+    For a file (``dataset=False``) the extension must be one :func:`write_frame` knows; for
+    both, the parent directory must exist and be writable, and `path` must not be a
+    directory (a file) or an existing file (a dataset). Nothing is created.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file :func:`write_frame` would write, or a dataset directory.
+    dataset : bool, default False
+        `path` is a dataset directory (:func:`to_parquet` with ``partition_cols``,
+        :func:`scdata.export_tracks`).
+
+    Returns
+    -------
+    pathlib.Path
+        `path`, with ``~`` expanded.
+
+    Raises
+    ------
+    ValueError
+        An unknown extension (usage, not I/O).
+    FileNotFoundError, NotADirectoryError, PermissionError, IsADirectoryError
+        The directory is missing or not writable, or the path has the wrong kind.
+
+    Examples
+    --------
+    >>> check_output("out.xlsx")
+    Traceback (most recent call last):
+    ...
+    ValueError: cannot write 'out.xlsx': unknown extension '.xlsx'; use .parquet, .csv or .jsonl
+    >>> check_output("missing/dir/out.parquet")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    FileNotFoundError: [Errno 2] cannot write: directory 'missing/dir' does not exist: ...
+    """
+    path = Path(path).expanduser()
+    if not dataset:
+        suffix = path.suffix.lower()
+        if suffix not in FRAME_SUFFIXES:
+            raise ValueError(
+                f"cannot write {str(path)!r}: unknown extension {suffix or '(none)'!r}; "
+                "use .parquet, .csv or .jsonl"
+            )
+    _check_target(path, dataset=dataset)
+    return path
 
 
 def _reraise_with_target(exc: OSError, path: Path) -> OSError:
@@ -504,14 +564,9 @@ def write_frame(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     suffix = path.suffix.lower()
     if suffix == ".parquet":
         return to_parquet(df, path)
-    if suffix not in (".csv", ".jsonl"):
-        raise ValueError(
-            f"cannot write {str(path)!r}: unknown extension {suffix or '(none)'!r}; "
-            "use .parquet, .csv or .jsonl"
-        )
-    if not isinstance(df, pd.DataFrame):
+    if not isinstance(df, pd.DataFrame) and suffix in FRAME_SUFFIXES:
         raise TypeError(f"expected a pandas DataFrame, got {type(df).__name__}")
-    _check_target(path, dataset=False)
+    check_output(path)
 
     def write(tmp: Path) -> None:
         if suffix == ".csv":

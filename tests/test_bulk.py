@@ -194,8 +194,9 @@ def test_limit_and_partition_cols(sb, client, out, tmp_path):
     for columns in (["genre"], ["user_id", "created_at"], ["user_id", "nope"]):
         with pytest.raises(ValueError, match="must be integer or string track columns"):
             export_tracks(["artist-001"], tmp_path / "g", client=client, partition_cols=columns)
-    with pytest.raises(ValueError, match="twice"):
-        export_tracks(["artist-001", "Artist-001"], out, client=client)
+    # a user listed twice is fetched once, under the first form (tests/test_export_duplicates.py)
+    twice = export_tracks(["artist-001", "Artist-001"], out, client=client, limit=9)
+    assert twice["user"].tolist() == ["artist-001"] and twice.loc[0, "merged"] == ["Artist-001"]
 
 
 @pytest.fixture
