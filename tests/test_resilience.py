@@ -21,7 +21,8 @@ def page_requests(sb):
 
 @pytest.fixture
 def fast_client(sandbox, cache_dir):
-    return make_client(sandbox, cache_dir, max_retries=3, retry_backoff=0.05)
+    # pacing is not what these tests are about (test_throttle.py is): no pace
+    return make_client(sandbox, cache_dir, max_retries=3, retry_backoff=0.05, rate_limit=0)
 
 
 def test_burst_of_502_html_then_complete_result(fast_client, sandbox):
