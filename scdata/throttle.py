@@ -82,9 +82,10 @@ def throttling_kind(response: requests.Response) -> str | None:
     headers = response.headers
     if "html" in headers.get("Content-Type", "").lower():
         return "403"
-    edge = "cloudfront" in headers.get("Server", "").lower() or "cloudfront" in headers.get(
-        "X-Cache", ""
-    ).lower()
+    edge = (
+        "cloudfront" in headers.get("Server", "").lower()
+        or "cloudfront" in headers.get("X-Cache", "").lower()
+    )
     body = (response.content or b"").lstrip()[:100].lower()
     if edge and body.startswith((b"<!doctype", b"<html", b"<")):
         return "403"

@@ -159,9 +159,7 @@ class Transport:
         budget.sleep(seconds)
 
 
-def _signal(
-    kind: str, response: requests.Response, request: requests.PreparedRequest
-) -> Signal:
+def _signal(kind: str, response: requests.Response, request: requests.PreparedRequest) -> Signal:
     """What a throttling answer says: a wait only if it names one (Retry-After, reset_time)."""
     hint = retry_after_seconds(response.headers.get("Retry-After"))
     reset = None

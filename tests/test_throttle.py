@@ -49,9 +49,7 @@ def assert_one_request_per_pause(sb: Sandbox, throttled: int, backoff: float = B
 
 
 def test_eight_threads_pause_together_and_one_probe_per_pause(sandbox, cache_dir, caplog):
-    client = make_client(
-        sandbox, cache_dir, cache="memory", rate_limit=0, throttle_backoff=BACKOFF
-    )
+    client = make_client(sandbox, cache_dir, cache="memory", rate_limit=0, throttle_backoff=BACKOFF)
     ids = user_ids(sandbox, 8)
     client.get_token()
     sandbox.rate_limit(path="/users/*", times=3, shape="edge")
@@ -60,7 +58,7 @@ def test_eight_threads_pause_together_and_one_probe_per_pause(sandbox, cache_dir
     def fetch(i: int) -> None:
         try:
             results[i] = client.user(ids[i])["id"]
-        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+        except Exception as exc:
             results[i] = exc
 
     with caplog.at_level(logging.WARNING, logger="scdata"):
