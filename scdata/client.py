@@ -17,7 +17,7 @@ import pyarrow as pa
 from .api import SoundCloudAPI
 from .arguments import check_access, check_count
 from .auth import TokenManager
-from .config import Settings
+from .config import Settings, mask_url
 from .fanout import DEFAULT_WORKERS, run_all, user_refs
 from .frames import concat_tracks, table_to_frame, users_frame
 from .pages import TrackPages
@@ -51,7 +51,7 @@ class Client:
         Seconds a cached answer stays fresh (``SCDATA_EXPIRE_AFTER``, default 3600).
     max_retries, max_retry_wait, retry_backoff, rate_limit, timeout : optional
         Resilience settings (``SCDATA_MAX_RETRIES`` 3, ``SCDATA_MAX_RETRY_WAIT`` 60 s,
-        ``SCDATA_RETRY_BACKOFF`` 0.5 s, ``SCDATA_RATE_LIMIT`` 50 requests/s,
+        ``SCDATA_RETRY_BACKOFF`` 0.5 s, ``SCDATA_RATE_LIMIT`` 5 requests/s,
         ``SCDATA_TIMEOUT`` 30 s).
     offline : bool, default False
         Answer only from the cache, expired entries included (no request is ever sent);
@@ -440,7 +440,8 @@ class Client:
 
     def __repr__(self) -> str:
         s = self.settings
-        return f"Client(api_url={s.api_url!r}, client_id={s.client_id!r}, cache={s.cache!r})"
+        shown = f"api_url={mask_url(s.api_url)!r}, client_id={s.client_id!r}"
+        return f"Client({shown}, cache={mask_url(s.cache)!r})"
 
 
 _default: Client | None = None

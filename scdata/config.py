@@ -17,6 +17,18 @@
 | ``SCDATA_THROTTLE_BACKOFF``  | ``throttle_backoff``| ``15`` s first shared pause when throttled  |
 | ``SCDATA_TOKEN_COOLDOWN``    | ``token_cooldown``| ``60`` s with no token request after a failure|
 | ``SCDATA_TIMEOUT``           | ``timeout``      | ``30`` seconds (connect timeout 10)            |
+
+Every number is checked at load: ``nan``, infinities, negative values and values beyond the
+bounds in :data:`BOUNDS` raise :class:`~scdata.errors.ConfigurationError` naming the variable
+and the value (``SCDATA_EXPIRE_AFTER=10**15`` would overflow the cache's expiry dates;
+``SCDATA_MAX_RETRY_WAIT=nan`` made every comparison false and a throttled call retry forever).
+
+Why 5 requests per second: SoundCloud publishes no general request limit, but its staff say
+"It was never unlimited" and assign each app to a rate-limit group whose size is not public;
+apps report "Rate Limit Exceeded" after a couple of calls and research scripts blocked by the
+CloudFront edge "after just a few requests" (``../shared/soundcloud-api/API-NOTES-2.md`` §1.1,
+whose advice is "a few requests per second"). 5/s is shared by every thread and process that
+shares the cache (see :mod:`scdata.throttle`) and halves while SoundCloud throttles.
 """
 
 from __future__ import annotations
@@ -24,7 +36,9 @@ from __future__ import annotations
 import base64
 import dataclasses
 import ipaddress
+import math
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -84,19 +98,60 @@ def _text(name: str, raw: object) -> str:
     return raw.strip()
 
 
-def _number(kind: type) -> Any:
+# (smallest, largest) accepted value of each number; the largest are far beyond any sensible use
+# and small enough that no date, sleep or retry loop built from them overflows or runs away
+BOUNDS: dict[str, tuple[float, float]] = {
+    "expire_after": (0, 366 * 86_400),  # a year
+    "max_retries": (0, 20),
+    "max_retry_wait": (0, 86_400),  # a day
+    "retry_backoff": (0, 60),
+    "rate_limit": (0, 1_000),  # requests per second; 0 disables pacing
+    "throttle_backoff": (0.1, 3_600),  # a pause of 0 would retry a throttled API at once
+    "token_cooldown": (0, 86_400),
+    "timeout": (0, 600),  # 0 means the default, 30 s
+}
+
+
+def _number(kind: type, key: str) -> Any:
+    low, high = BOUNDS[key]
+
     def parse(name: str, raw: Any) -> Any:
+        where = name if name == key else f"{key} ({name})"
         if isinstance(raw, bool):
-            raise ConfigurationError(f"{name} must be a number, got {raw!r}")
+            raise ConfigurationError(f"{where} must be a number, got {raw!r}")
         try:
-            value = kind(raw)
-        except (TypeError, ValueError):
-            raise ConfigurationError(f"{name} must be a number, got {raw!r}") from None
-        if value < 0:
-            raise ConfigurationError(f"{name} must not be negative, got {raw!r}")
-        return value
+            number = float(raw.strip() if isinstance(raw, str) else raw)
+        except (TypeError, ValueError, OverflowError):
+            raise ConfigurationError(f"{where} must be a number, got {raw!r}") from None
+        if not math.isfinite(number):
+            raise ConfigurationError(f"{where} must be a finite number, got {raw!r}")
+        if number < 0:
+            raise ConfigurationError(f"{where} must not be negative, got {raw!r}")
+        if not low <= number <= high:
+            raise ConfigurationError(f"{where} must be between {low:g} and {high:g}, got {raw!r}")
+        if kind is int:
+            if number != int(number):
+                raise ConfigurationError(f"{where} must be a whole number, got {raw!r}")
+            return int(number)
+        return number
 
     return parse
+
+
+_USERINFO = re.compile(r"(?<=://)[^/@\s]*@")
+
+
+def mask_url(url: str) -> str:
+    """``url`` with any credentials (``user:password@``) replaced by ``***``.
+
+    Examples
+    --------
+    >>> mask_url("redis://:Secr3tPass@cache.example:6379/0")
+    'redis://***@cache.example:6379/0'
+    >>> mask_url("https://api.soundcloud.com")
+    'https://api.soundcloud.com'
+    """
+    return _USERINFO.sub("***@", url)
 
 
 _ENV = {
@@ -107,14 +162,14 @@ _ENV = {
     "api_url": ("SOUNDCLOUD_API_URL", _text),
     "cache_dir": ("SCDATA_CACHE_DIR", _text),
     "cache": ("SCDATA_CACHE", _text),
-    "expire_after": ("SCDATA_EXPIRE_AFTER", _number(int)),
-    "max_retries": ("SCDATA_MAX_RETRIES", _number(int)),
-    "max_retry_wait": ("SCDATA_MAX_RETRY_WAIT", _number(float)),
-    "retry_backoff": ("SCDATA_RETRY_BACKOFF", _number(float)),
-    "rate_limit": ("SCDATA_RATE_LIMIT", _number(float)),
-    "throttle_backoff": ("SCDATA_THROTTLE_BACKOFF", _number(float)),
-    "token_cooldown": ("SCDATA_TOKEN_COOLDOWN", _number(float)),
-    "timeout": ("SCDATA_TIMEOUT", _number(float)),
+    "expire_after": ("SCDATA_EXPIRE_AFTER", _number(int, "expire_after")),
+    "max_retries": ("SCDATA_MAX_RETRIES", _number(int, "max_retries")),
+    "max_retry_wait": ("SCDATA_MAX_RETRY_WAIT", _number(float, "max_retry_wait")),
+    "retry_backoff": ("SCDATA_RETRY_BACKOFF", _number(float, "retry_backoff")),
+    "rate_limit": ("SCDATA_RATE_LIMIT", _number(float, "rate_limit")),
+    "throttle_backoff": ("SCDATA_THROTTLE_BACKOFF", _number(float, "throttle_backoff")),
+    "token_cooldown": ("SCDATA_TOKEN_COOLDOWN", _number(float, "token_cooldown")),
+    "timeout": ("SCDATA_TIMEOUT", _number(float, "timeout")),
 }
 
 
@@ -130,13 +185,30 @@ def _is_loopback(host: str) -> bool:
 def _check_url(name: str, url: str) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigurationError(f"{name} must be an http(s) URL, got {url!r}")
+        raise ConfigurationError(f"{name} must be an http(s) URL, got {mask_url(url)!r}")
     if parts.scheme == "http" and not _is_loopback(parts.hostname):
         raise ConfigurationError(
             f"{name} must use https (plain http is only allowed on a loopback address "
-            f"such as the scdata sandbox), got {url!r}"
+            f"such as the scdata sandbox), got {mask_url(url)!r}"
         )
     return url.rstrip("/")
+
+
+def _cache_mode(value: str) -> str:
+    """``sqlite``/``memory``/``off`` in lower case, or a Redis URL with only its scheme lowered.
+
+    A Redis URL keeps its case: its password may hold capitals.
+    """
+    scheme, sep, rest = value.partition("://")
+    if sep and scheme.lower() in ("redis", "rediss"):
+        return f"{scheme.lower()}://{rest}"
+    mode = value.lower()
+    if mode not in CACHE_MODES:
+        raise ConfigurationError(
+            f"cache (SCDATA_CACHE) must be one of {', '.join(CACHE_MODES)} "
+            f"or a redis:// URL, got {mask_url(value)!r}"
+        )
+    return mode
 
 
 @dataclasses.dataclass(frozen=True, repr=False)
@@ -187,12 +259,7 @@ class Settings:
                 raw[key] = value if isinstance(value, Secret) else parse(key, value)
             elif env.get(var, "").strip():
                 raw[key] = parse(var, env[var])
-        cache = str(raw.get("cache", "sqlite")).lower()
-        if cache not in CACHE_MODES and not cache.startswith(("redis://", "rediss://")):
-            raise ConfigurationError(
-                f"cache (SCDATA_CACHE) must be one of {', '.join(CACHE_MODES)} "
-                f"or a redis:// URL, got {raw.get('cache')!r}"
-            )
+        cache = _cache_mode(str(raw.get("cache", "sqlite")))
         secret = raw.get("client_secret")
         authorization = raw.get("authorization")
         return cls(
@@ -255,11 +322,15 @@ class Settings:
 
     def __repr__(self) -> str:
         shown = ", ".join(
-            f"{f.name}={getattr(self, f.name)!r}"
+            f"{f.name}={_shown(getattr(self, f.name))!r}"
             for f in dataclasses.fields(self)
             if f.name not in ("client_secret", "authorization")
         )
         return f"Settings({shown})"
+
+
+def _shown(value: Any) -> Any:
+    return mask_url(value) if isinstance(value, str) else value
 
 
 def _secret(value: Any) -> Secret | None:

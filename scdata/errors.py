@@ -8,9 +8,37 @@ No message ever contains the client secret, a token or an Authorization value.
 
 from __future__ import annotations
 
+import re
+
 AUTH_FAILED = "Fallo en la autenticación de SoundCloud"
 USER_REQUIRED = "Se requiere un nombre de usuario"
 USER_NOT_FOUND = "No se pudo encontrar al usuario"
+
+
+_SECRETS = (
+    (re.compile(r"(?i)\b(OAuth|Bearer)\s+[A-Za-z0-9._~+/=-]+"), r"\1 ***"),
+    (re.compile(r"\b(Basic)\s+[A-Za-z0-9+/]{16,}=*"), r"\1 ***"),
+    (
+        re.compile(r'(?i)("?(?:access_token|refresh_token|client_secret)"?\s*[:=]\s*"?)[^"&\s,}]+'),
+        r"\1***",
+    ),
+    (re.compile(r"(?<=://)[^/@\s]*@"), "***@"),
+)
+
+
+def mask_secrets(text: str) -> str:
+    """``text`` with tokens, secrets and URL credentials an error body may echo replaced by ``***``.
+
+    Examples
+    --------
+    >>> mask_secrets('{"error":"bad token OAuth 2-29-abcDEF","access_token":"xyz"}')
+    '{"error":"bad token OAuth ***","access_token":"***"}'
+    >>> mask_secrets("redis://:Pa55@host:6379/0 refused")
+    'redis://***@host:6379/0 refused'
+    """
+    for pattern, replacement in _SECRETS:
+        text = pattern.sub(replacement, text)
+    return text
 
 
 class SoundCloudError(Exception):
@@ -118,7 +146,7 @@ class APIError(SoundCloudError):
     def __init__(self, message: str, *, status: int | None = None, url: str = "", body: str = ""):
         self.status = status
         self.url = url
-        self.excerpt = " ".join(body.split())[:200]
+        self.excerpt = mask_secrets(" ".join(body.split()))[:200]
         parts = [message]
         if status is not None:
             parts.append(f"HTTP {status}")

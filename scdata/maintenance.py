@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from .client import Client
+from .config import mask_url
 from .session import cache_path
 
 
@@ -29,7 +30,7 @@ def cache_report(client: Client) -> dict[str, Any]:
     cache = client.session.cache
     entries = len(cache.responses)
     expired = sum(1 for _ in cache.filter(valid=False, expired=True))
-    report: dict[str, Any] = {"backend": settings.cache}
+    report: dict[str, Any] = {"backend": mask_url(settings.cache)}  # no Redis password
     if settings.cache == "sqlite":
         report["location"] = str(cache_path(settings))
         report["size"] = f"{_size(client) / 2**20:.1f} MiB"

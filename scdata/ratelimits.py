@@ -1,4 +1,6 @@
-"""Waiting policy: client-side request pacing, back-off with jitter, and reading SoundCloud's 429s.
+"""Waiting policy: back-off with jitter, and reading SoundCloud's 429s.
+
+The shared pace and the shared pause live in :mod:`scdata.throttle`.
 
 SoundCloud sends no ``Retry-After``; the reset time is in the JSON body as
 ``"reset_time": "yyyy/MM/dd HH:mm:ss +0000"`` (inside ``errors[0].meta``). A ``Retry-After`` header
@@ -7,51 +9,13 @@ is honoured if one ever appears.
 
 from __future__ import annotations
 
+import math
 import random
-import threading
-import time
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
 RESET_FORMAT = "%Y/%m/%d %H:%M:%S %z"
-
-
-class RateLimiter:
-    """A thread-safe token bucket: at most ``rate`` requests per second, bursts up to ``burst``.
-
-    ``rate=0`` disables it. Cache hits never reach it (it sits behind the cache); retries do.
-
-    Examples
-    --------
-    >>> limiter = RateLimiter(rate=100.0)
-    >>> limiter.acquire()  # returns at once while tokens are left
-    0.0
-    """
-
-    def __init__(self, rate: float, burst: float | None = None) -> None:
-        self.rate = float(rate)
-        self.burst = float(burst if burst is not None else max(1.0, rate))
-        self._tokens = self.burst
-        self._stamp = time.monotonic()
-        self._lock = threading.Lock()
-
-    def acquire(self) -> float:
-        """Take one permit, sleeping as long as needed; return the seconds slept."""
-        if self.rate <= 0:
-            return 0.0
-        with self._lock:
-            now = time.monotonic()
-            self._tokens = min(self.burst, self._tokens + (now - self._stamp) * self.rate)
-            self._stamp = now
-            self._tokens -= 1.0
-            wait = 0.0 if self._tokens >= 0 else -self._tokens / self.rate
-        if wait:
-            time.sleep(wait)
-        return wait
-
-    def __repr__(self) -> str:
-        return f"RateLimiter(rate={self.rate}, burst={self.burst})"
 
 
 def backoff_delay(attempt: int, base: float = 0.5, cap: float = 20.0) -> float:
@@ -98,12 +62,27 @@ def limit_name_from_body(body: Any) -> str | None:
 
 
 def retry_after_seconds(header: str | None, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (delta seconds or an HTTP date)."""
+    """Seconds to wait from a ``Retry-After`` header (delta seconds or an HTTP date).
+
+    A date in the past gives 0; a value that is not one of the two forms gives ``None``. The
+    caller applies a minimum pause (:data:`scdata.throttle.MIN_PAUSE`): 0 never means "at once".
+
+    Examples
+    --------
+    >>> retry_after_seconds("120"), retry_after_seconds("0"), retry_after_seconds("-3")
+    (120.0, 0.0, None)
+    >>> retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT")
+    0.0
+    """
     if not header:
         return None
     header = header.strip()
-    if header.isdigit():
-        return float(header)
+    try:
+        seconds = float(header)
+    except ValueError:
+        pass
+    else:
+        return seconds if math.isfinite(seconds) and seconds >= 0 else None
     try:
         when = parsedate_to_datetime(header)
     except (TypeError, ValueError):

@@ -16,6 +16,7 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
+from .config import mask_url
 from .errors import ConfigurationError
 from .tokenstore import Token
 
@@ -37,7 +38,7 @@ def connect(url: str) -> Any:
         import redis
     except ImportError:
         raise ConfigurationError(
-            f"SCDATA_CACHE={url!r} needs the redis client: pip install 'scdata[redis]'"
+            f"SCDATA_CACHE={mask_url(url)!r} needs the redis client: pip install 'scdata[redis]'"
         ) from None
     return redis.Redis.from_url(url, socket_timeout=30, socket_connect_timeout=10)
 

@@ -27,8 +27,9 @@ from requests_cache.backends import SQLiteCache
 from ._version import __version__
 from .auth import TokenManager
 from .config import Settings
-from .ratelimits import RateLimiter
 from .redisstore import NAMESPACE, RedisConnection
+from .stores import shared_state
+from .throttle import Throttle
 from .transport import Transport
 
 IGNORED_PARAMETERS = (
@@ -105,7 +106,12 @@ def build_session(
     session = SoundCloudSession(backend=backend, **common)
     session.scdata_settings = settings
     session.scdata_tokens = tokens
-    session.scdata_limiter = RateLimiter(settings.rate_limit)
+    session.scdata_throttle = Throttle(
+        shared_state(settings, redis or RedisConnection(settings.cache), "throttle"),
+        rate=settings.rate_limit,
+        backoff=settings.throttle_backoff,
+        lease=settings.timeout + 15,  # a probe that takes longer is presumed lost
+    )
     session.headers["User-Agent"] = USER_AGENT
     session.headers["accept"] = "application/json; charset=utf-8"
     return session

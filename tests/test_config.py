@@ -108,3 +108,70 @@ def test_configure_replaces_the_default_client():
     from scdata.client import default_client
 
     assert default_client() is second and first is not second
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("SCDATA_MAX_RETRY_WAIT", "nan"),
+        ("SCDATA_MAX_RETRY_WAIT", "inf"),
+        ("SCDATA_MAX_RETRY_WAIT", "-1"),
+        ("SCDATA_EXPIRE_AFTER", str(10**15)),
+        ("SCDATA_EXPIRE_AFTER", "1e400"),
+        ("SCDATA_EXPIRE_AFTER", "2.5"),
+        ("SCDATA_RATE_LIMIT", "nan"),
+        ("SCDATA_RATE_LIMIT", "1e9"),
+        ("SCDATA_TIMEOUT", "-inf"),
+        ("SCDATA_TIMEOUT", "86400"),
+        ("SCDATA_MAX_RETRIES", "1000"),
+        ("SCDATA_RETRY_BACKOFF", "nan"),
+        ("SCDATA_THROTTLE_BACKOFF", "0"),
+        ("SCDATA_THROTTLE_BACKOFF", "inf"),
+        ("SCDATA_TOKEN_COOLDOWN", "nan"),
+    ],
+)
+def test_nan_inf_negative_and_absurd_numbers_are_refused_at_load(key, value, monkeypatch):
+    monkeypatch.setenv(key, value)
+    with pytest.raises(scdata.ConfigurationError) as info:
+        Settings.load()
+    assert key in str(info.value) and repr(value) in str(info.value)
+
+
+@pytest.mark.parametrize("keyword", ["max_retry_wait", "rate_limit", "throttle_backoff"])
+def test_nan_keyword_is_refused_naming_the_keyword(keyword):
+    with pytest.raises(scdata.ConfigurationError, match=f"^{keyword} must be a finite number"):
+        Settings.load(**{keyword: float("nan")})
+
+
+def test_bounds_are_inclusive_and_documented():
+    from scdata.config import BOUNDS
+
+    s = Settings.load(**{key: high for key, (_, high) in BOUNDS.items()})
+    assert s.expire_after == 366 * 86_400 and s.rate_limit == 1_000
+    assert Settings.load(rate_limit=0).rate_limit == 0  # 0 disables pacing
+
+
+def test_defaults_for_throttling():
+    s = Settings.load()
+    assert (s.rate_limit, s.throttle_backoff, s.token_cooldown) == (5, 15, 60)
+
+
+def test_redis_url_keeps_its_case_and_its_password_is_masked(monkeypatch):
+    url = "redis://:MyPa55Word@Cache.Example:6379/0"
+    monkeypatch.setenv("SCDATA_CACHE", "REDIS://:MyPa55Word@Cache.Example:6379/0")
+    s = Settings.load()
+    assert s.cache == url  # only the scheme is lowered: the password keeps its capitals
+    client = scdata.Client()
+    for text in (repr(s), repr(client)):
+        assert "MyPa55Word" not in text and "redis://***@Cache.Example:6379/0" in text
+
+
+def test_credentials_in_urls_are_masked_in_errors_and_reprs():
+    with pytest.raises(scdata.ConfigurationError) as info:
+        Settings.load(api_url="http://user:Hunter2@10.0.0.1/")
+    assert "Hunter2" not in str(info.value) and "***@10.0.0.1" in str(info.value)
+    with pytest.raises(scdata.ConfigurationError) as info:
+        Settings.load(cache="rediz://:Hunter2@host/0")
+    assert "Hunter2" not in str(info.value)
+    s = Settings.load(api_url="https://user:Hunter2@api.example.org")
+    assert "Hunter2" not in repr(s) and s.api_url == "https://user:Hunter2@api.example.org"

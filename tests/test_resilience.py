@@ -7,7 +7,8 @@ import time
 import pytest
 
 import scdata
-from scdata.ratelimits import RateLimiter
+from scdata.sharedstate import MemoryState
+from scdata.throttle import Throttle, WaitBudget
 from scdata.userref import parse_user
 
 from .conftest import accessible
@@ -20,7 +21,8 @@ def page_requests(sb):
 
 @pytest.fixture
 def fast_client(sandbox, cache_dir):
-    return make_client(sandbox, cache_dir, max_retries=3, retry_backoff=0.05)
+    # pacing is not what these tests are about (test_throttle.py is): no pace
+    return make_client(sandbox, cache_dir, max_retries=3, retry_backoff=0.05, rate_limit=0)
 
 
 def test_burst_of_502_html_then_complete_result(fast_client, sandbox):
@@ -81,10 +83,13 @@ def test_429_without_reset_backs_off_then_gives_up_at_the_cap(sandbox, cache_dir
     client = make_client(sandbox, cache_dir, max_retry_wait=3)
     sandbox.rate_limit(path="*", times=1000, shape="edge")
     started = time.monotonic()
-    with pytest.raises(scdata.RateLimitError, match="Rate Limit Exceeded"):
+    with pytest.raises(scdata.RateLimitError, match="Rate Limit Exceeded") as info:
         client.user("jowymusic")
-    assert time.monotonic() - started < 3 + 2  # the 3 s cap, plus slack for the requests
-    assert sandbox.count(status=429) >= 2
+    # the first shared pause (SCDATA_THROTTLE_BACKOFF, 15 s) is beyond the 3 s cap: raise at once
+    assert time.monotonic() - started < 2
+    assert sandbox.count(status=429) == 1
+    message = str(info.value)
+    assert "gave no reset time" in message and "SCDATA_RATE_LIMIT" in message
 
 
 def test_token_expiring_between_pages(fast_client, sandbox):
@@ -143,12 +148,13 @@ def test_refresh_refetches_and_replaces(client, sandbox):
     assert sandbox.requests == []
 
 
-def test_rate_limiter_paces_requests():
-    limiter = RateLimiter(rate=20, burst=1)
+def test_shared_pace_spaces_requests_after_the_burst():
+    throttle = Throttle(MemoryState(), rate=20, backoff=15)
     started = time.monotonic()
-    for _ in range(6):
-        limiter.acquire()
-    assert time.monotonic() - started >= 0.2  # 5 waits of 1/20 s
+    for _ in range(26):
+        throttle.acquire(WaitBudget(60))
+    # a burst of 20 (one second's worth), then 6 slots of 1/20 s
+    assert 0.28 <= time.monotonic() - started < 1.0
 
 
 def test_cache_hits_do_not_consume_the_rate_limit(sandbox, cache_dir):
