@@ -52,9 +52,9 @@ def test_processes_share_one_token(sandbox, redis_url, tmp_path):
 
 
 def test_renewal_race_spends_one_refresh_token(redis_url, tmp_path):
-    with Sandbox(token_ttl=63, artists=0) as sb:  # fresh for 3 s given the 60 s margin
+    with Sandbox(token_ttl=3, artists=0) as sb:  # renewed 0.3 s (10 % of 3 s) before expiry
         first = redis_client(sb, redis_url, tmp_path / "c").get_token()
-        time.sleep(3.2)  # the token is stale (under 60 s left) before any worker starts
+        time.sleep(3.2)  # the token is stale before any worker starts
         tokens = run_workers(
             "import scdata; print(scdata.get_token())", sb, redis_url, tmp_path, n=6
         )
