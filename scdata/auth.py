@@ -251,7 +251,8 @@ class TokenManager:
             )
         except requests.RequestException as exc:
             name = type(exc).__name__
-            raise _Failure(f"the token endpoint could not be reached ({name})", None, name) from None
+            message = f"the token endpoint could not be reached ({name})"
+            raise _Failure(message, None, name) from None
         if response.status_code != 200:
             raise _token_failure(response, secrets)
         try:

@@ -244,9 +244,10 @@ class TokenBreaker:
         """
         record = self.state.read()
         now = time.time()
+        listed = record.get("attempts")
         attempts = [
             a
-            for a in (record.get("attempts") if isinstance(record.get("attempts"), list) else [])
+            for a in (listed if isinstance(listed, list) else [])
             if isinstance(a, dict) and now - _num(a.get("at")) < ATTEMPT_WINDOW
         ]
         if attempts:
