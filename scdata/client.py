@@ -25,7 +25,7 @@ from .progress import progress_bar, progress_enabled
 from .redisstore import RedisConnection
 from .schema import TRACK_COLUMNS
 from .session import SoundCloudSession, build_session
-from .stores import page_store, token_store
+from .stores import page_store, shared_state, token_store
 from .userref import UserRef, parse_user
 
 
@@ -82,7 +82,11 @@ class Client:
         """The token manager (created on first use)."""
         with self._lock:
             if self._tokens is None:
-                self._tokens = TokenManager(self.settings, token_store(self.settings, self._redis))
+                self._tokens = TokenManager(
+                    self.settings,
+                    token_store(self.settings, self._redis),
+                    shared_state(self.settings, self._redis, "token"),
+                )
             return self._tokens
 
     @property

@@ -17,7 +17,12 @@ def _size(client: Client) -> int:
 
 
 def cache_report(client: Client) -> dict[str, Any]:
-    """Location, size, entries, expired entries and the token file's state, for display.
+    """Location, size, entries, expired entries and the token's state, for display.
+
+    The token part: whether one is stored and until when, the token requests of the last
+    hour (how many, how many failed, the last one, by grant type), the refresh fallbacks
+    (refreshes SoundCloud refused, replaced by a client-credentials exchange) and the circuit
+    breaker (closed, or open until when and why). Never a token.
 
     Examples
     --------
@@ -50,6 +55,7 @@ def cache_report(client: Client) -> dict[str, Any]:
         state = "valid" if token.fresh(0) else "expired (renewed with its refresh token on use)"
         left = max(0, round(token.expires_at - time.time()))
         report["token"] = f"{state}, expires {when:%Y-%m-%d %H:%M:%S} UTC (in {left} s)"
+    report.update(client.tokens.breaker.report())
     return report
 
 

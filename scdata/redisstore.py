@@ -67,8 +67,8 @@ class RedisTokenStore:
         if raw is None:
             return None
         try:
-            return Token.from_json(raw.decode())
-        except (ValueError, KeyError, TypeError):
+            return Token.from_json(raw)
+        except ValueError:  # valid JSON of the wrong shape included: no token
             return None
 
     def save(self, token: Token) -> None:

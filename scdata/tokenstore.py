@@ -10,8 +10,10 @@ import contextlib
 import dataclasses
 import hashlib
 import json
+import logging
+import math
 import os
-import tempfile
+import stat
 import threading
 import time
 from collections.abc import Iterator
@@ -20,12 +22,61 @@ from typing import Protocol
 
 import filelock
 
+from .atomicfile import write_bytes_atomically
 from .config import Secret
+
+log = logging.getLogger("scdata")
+
+
+MIN_LIFETIME = 1.0
+MAX_LIFETIME = 86_400.0
+DEFAULT_LIFETIME = 3600.0
+MAX_MARGIN = 60.0
+
+
+def clamp_lifetime(expires_in: object) -> float:
+    """Seconds a token lives, from the token endpoint's ``expires_in``, made sane.
+
+    A number (or a numeric string) is clamped into [1 s, 24 h]; anything else (missing,
+    ``nan``, text, a boolean) is SoundCloud's documented lifetime of 3600 s. ``1e400`` parses
+    as infinity and becomes 24 h; a negative or zero lifetime becomes 1 s.
+
+    Examples
+    --------
+    >>> [clamp_lifetime(v) for v in (3599, "3599", -5, float("inf"), float("nan"), "soon", None)]
+    [3599.0, 3599.0, 1.0, 86400.0, 3600.0, 3600.0, 3600.0]
+    """
+    if isinstance(expires_in, bool):
+        return DEFAULT_LIFETIME
+    try:
+        value = float(expires_in)  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError):
+        return DEFAULT_LIFETIME
+    if math.isnan(value):
+        return DEFAULT_LIFETIME
+    return min(MAX_LIFETIME, max(MIN_LIFETIME, value))
+
+
+def renewal_margin(lifetime: float) -> float:
+    """Seconds before expiry a token is renewed: 10 % of its lifetime, at most 60 s.
+
+    A one-hour token is renewed in its last minute; a 30 s token in its last 3 s (not before
+    every request, as a fixed 60 s margin would).
+
+    Examples
+    --------
+    >>> renewal_margin(3599), renewal_margin(30)
+    (60.0, 3.0)
+    """
+    return min(MAX_MARGIN, 0.1 * max(0.0, lifetime))
 
 
 @dataclasses.dataclass(frozen=True, repr=False)
 class Token:
     """An OAuth2 access token with its refresh token and absolute expiry (epoch seconds).
+
+    ``obtained_at`` (epoch seconds, 0 when unknown) gives the lifetime the renewal margin
+    scales with.
 
     Examples
     --------
@@ -41,10 +92,29 @@ class Token:
     expires_at: float
     scope: str = ""
     token_type: str = "bearer"
+    obtained_at: float = 0.0
 
     def fresh(self, skew: float = 60.0, now: float | None = None) -> bool:
         """True while the token is valid for at least ``skew`` more seconds."""
         return (time.time() if now is None else now) < self.expires_at - skew
+
+    @property
+    def margin(self) -> float:
+        """Seconds before expiry this token is renewed (:func:`renewal_margin` of its lifetime)."""
+        if self.obtained_at <= 0 or self.expires_at <= self.obtained_at:
+            return MAX_MARGIN
+        return renewal_margin(self.expires_at - self.obtained_at)
+
+    def usable(self, now: float | None = None) -> bool:
+        """True until the renewal margin before expiry.
+
+        Examples
+        --------
+        >>> now = time.time()
+        >>> Token(Secret("a"), None, expires_at=now + 20, obtained_at=now - 10).usable()
+        True
+        """
+        return self.fresh(self.margin, now)
 
     def expired_copy(self) -> Token:
         """The same token marked unusable (its refresh token is kept for renewal)."""
@@ -56,21 +126,53 @@ class Token:
                 "access_token": self.access_token.reveal(),
                 "refresh_token": self.refresh_token.reveal() if self.refresh_token else None,
                 "expires_at": self.expires_at,
+                "obtained_at": self.obtained_at,
                 "scope": self.scope,
                 "token_type": self.token_type,
             }
         )
 
     @classmethod
-    def from_json(cls, text: str) -> Token:
+    def from_json(cls, text: str | bytes) -> Token:
+        """Read a stored token; :class:`ValueError` for anything but a well-formed one.
+
+        Examples
+        --------
+        >>> Token.from_json('{"access_token": "a", "expires_at": 1}').expires_at
+        1.0
+        >>> for bad in ("[]", "null", '{"access_token": 5, "expires_at": 1}'):
+        ...     try:
+        ...         Token.from_json(bad)
+        ...     except ValueError as exc:
+        ...         print(exc)
+        stored token is not a JSON object
+        stored token is not a JSON object
+        stored token has no access_token string
+        """
         data = json.loads(text)
+        if not isinstance(data, dict):
+            raise ValueError("stored token is not a JSON object")
+        access = data.get("access_token")
+        if not isinstance(access, str) or not access:
+            raise ValueError("stored token has no access_token string")
         refresh = data.get("refresh_token")
+        if refresh is not None and not isinstance(refresh, str):
+            raise ValueError("stored token's refresh_token is not a string")
+        expires_at = data.get("expires_at")
+        obtained_at = data.get("obtained_at", 0.0)
+        for value in (expires_at, obtained_at):
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ValueError("stored token's times are not numbers")
+            if not math.isfinite(value):
+                raise ValueError("stored token's times are not finite")
+        scope, token_type = data.get("scope"), data.get("token_type")
         return cls(
-            access_token=Secret(data["access_token"]),
+            access_token=Secret(access),
             refresh_token=Secret(refresh) if refresh else None,
-            expires_at=float(data["expires_at"]),
-            scope=data.get("scope") or "",
-            token_type=data.get("token_type") or "bearer",
+            expires_at=float(expires_at),  # type: ignore[arg-type]
+            scope=scope if isinstance(scope, str) else "",
+            token_type=token_type if isinstance(token_type, str) and token_type else "bearer",
+            obtained_at=float(obtained_at),  # type: ignore[arg-type]
         )
 
     def __repr__(self) -> str:
@@ -124,6 +226,9 @@ class FileTokenStore:
     """A token in a JSON file of mode 0600, written atomically, guarded by a file lock.
 
     One file per (client id, token URL), so switching apps never reuses another app's token.
+    A token file readable by others (e.g. 0644 after a copy) is tightened to 0600, and a
+    world-writable cache directory to 0700 (only warned about when it is a shared sticky
+    directory such as ``/tmp``, or not ours); each with one warning.
 
     Parameters
     ----------
@@ -146,31 +251,71 @@ class FileTokenStore:
         self.path = self.directory / f"token-{digest}.json"
         self._lock_path = self.directory / f".token-{digest}.lock"
         self._filelock: filelock.FileLock | None = None
+        self._dir_checked = False
 
     def _ensure_dir(self) -> None:
         self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self._check_directory()
+
+    def _check_directory(self) -> None:
+        if self._dir_checked:
+            return
+        self._dir_checked = True
+        try:
+            info = self.directory.stat()
+        except OSError:
+            return
+        if not info.st_mode & stat.S_IWOTH:
+            return
+        shared = bool(info.st_mode & stat.S_ISVTX) or info.st_uid != os.getuid()
+        if not shared:
+            try:
+                os.chmod(self.directory, 0o700)
+            except OSError:
+                shared = True
+            else:
+                log.warning(
+                    "the cache directory %s was writable by every user; its mode is now 0700",
+                    self.directory,
+                )
+                return
+        log.warning(
+            "the cache directory %s is writable by every user, so others could replace the "
+            "token file; set SCDATA_CACHE_DIR to a private directory",
+            self.directory,
+        )
+
+    def _tighten(self) -> None:
+        try:
+            mode = stat.S_IMODE(self.path.stat().st_mode)
+            if mode & 0o077:
+                os.chmod(self.path, 0o600)
+                log.warning(
+                    "the token file %s had mode %s (readable by others); its mode is now 0600",
+                    self.path,
+                    oct(mode),
+                )
+        except OSError:
+            pass
 
     def load(self) -> Token | None:
+        """The stored token; ``None`` when there is none, or it is damaged or unreadable."""
+        self._check_directory()
         try:
-            return Token.from_json(self.path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return None
-        except (ValueError, KeyError, TypeError):
+            raw = self.path.read_bytes()
+        except OSError:
+            return None  # missing, a directory, unreadable: no token
+        try:
+            token = Token.from_json(raw)
+        except (ValueError, UnicodeDecodeError):
             return None  # a damaged file is treated as no token; the next save replaces it
+        self._tighten()
+        return token
 
     def save(self, token: Token) -> None:
+        """Write the token atomically with mode 0600 (raises :class:`OSError` when it can't)."""
         self._ensure_dir()
-        fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".token-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:  # mkstemp creates it 0600
-                handle.write(token.to_json())
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.remove(tmp)
-            raise
+        write_bytes_atomically(self.path, token.to_json().encode(), mode=0o600)
 
     def clear(self) -> None:
         with contextlib.suppress(FileNotFoundError):

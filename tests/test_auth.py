@@ -79,10 +79,10 @@ def test_two_processes_at_once_make_one_exchange(sandbox, cache_dir):
 
 
 def test_expired_token_is_renewed_with_the_refresh_grant(sandbox, cache_dir):
-    with Sandbox(token_ttl=61) as sb:  # fresh for 1 s with the 60 s margin
+    with Sandbox(token_ttl=2) as sb:  # renewed 0.2 s (10 % of its lifetime) before expiry
         client = make_client(sb, cache_dir)
         first = client.get_token()
-        time.sleep(1.2)
+        time.sleep(1.9)
         second = client.get_token()
         assert second != first
         assert (sb.token_exchanges, sb.refresh_exchanges) == (1, 1)

@@ -52,9 +52,9 @@ def test_processes_share_one_token(sandbox, redis_url, tmp_path):
 
 
 def test_renewal_race_spends_one_refresh_token(redis_url, tmp_path):
-    with Sandbox(token_ttl=63, artists=0) as sb:  # fresh for 3 s given the 60 s margin
+    with Sandbox(token_ttl=3, artists=0) as sb:  # renewed 0.3 s (10 % of 3 s) before expiry
         first = redis_client(sb, redis_url, tmp_path / "c").get_token()
-        time.sleep(3.2)  # the token is stale (under 60 s left) before any worker starts
+        time.sleep(3.2)  # the token is stale before any worker starts
         tokens = run_workers(
             "import scdata; print(scdata.get_token())", sb, redis_url, tmp_path, n=6
         )
@@ -142,3 +142,37 @@ def test_sqlite_default_works_without_the_redis_package(sandbox, tmp_path):
     rows, message = out.stdout.strip().split("\n")
     assert int(rows) == sandbox.catalog.user("jowymusic")["track_count"]
     assert "pip install 'scdata[redis]'" in message
+
+
+@pytest.mark.slow  # three interpreters on a loaded machine
+def test_token_breaker_is_shared_by_processes_on_one_redis(sandbox, redis_url, tmp_path):
+    sandbox.token_fault(status=500, times=100)
+    code = (
+        "import os\n"
+        "os.environ['SCDATA_TOKEN_COOLDOWN'] = '30'\n"
+        "try:\n"
+        "    scdata.get_token()\n"
+        "    print('ok')\n"
+        "except scdata.TokenCooldownError:\n"
+        "    print('cooldown')\n"
+        "except scdata.AuthError:\n"
+        "    print('failed')\n"
+    )
+    outs = sorted(run_workers(code, sandbox, redis_url, tmp_path, n=3))
+    assert outs == ["cooldown", "cooldown", "failed"]
+    assert sandbox.count("/oauth/token") == 1
+    from scdata.maintenance import cache_report
+
+    report = cache_report(redis_client(sandbox, redis_url, tmp_path / "c"))
+    assert report["token breaker"].startswith("open until ")
+    assert report["token requests (last hour)"].startswith("1 (1 failed)")
+
+
+@pytest.mark.parametrize(
+    "content", [b"[]", b"null", b'{"access_token": 5}', b'{"access_token": 5, "expires_at": 9e9}']
+)
+def test_redis_token_key_of_the_wrong_shape_is_no_token(sandbox, redis_url, tmp_path, content):
+    client = redis_client(sandbox, redis_url, tmp_path)
+    redis.Redis.from_url(redis_url).set(client.tokens.store.key, content)
+    assert client.user("jowymusic")["permalink"] == "jowymusic"
+    assert sandbox.token_exchanges == 1
