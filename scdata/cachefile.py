@@ -202,6 +202,7 @@ class CacheFile:
         with self._lock:
             if self._opened:
                 return
+            secure_directory(self.path.parent)  # before the lock file is created in it
             with _file_lock(self.path):
                 self._check()
             self._opened = True
@@ -211,7 +212,6 @@ class CacheFile:
         return self.state == "ok"
 
     def _check(self) -> None:
-        secure_directory(self.path.parent)
         try:
             _private_file(self.path)
         except OSError as exc:
