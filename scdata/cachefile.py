@@ -441,11 +441,7 @@ class CacheFile:
     def purge(self, db: sqlite3.Connection, table: str, column: str = "expires") -> int:
         """Delete at most :data:`PURGE_BATCH` rows expired for over :data:`KEEP_EXPIRED` s."""
         cutoff = time.time() - KEEP_EXPIRED
-        cursor = db.execute(
-            f"DELETE FROM {table} WHERE rowid IN (SELECT rowid FROM {table} "
-            f"WHERE {column} <= ? ORDER BY {column} LIMIT ?)",
-            (cutoff, PURGE_BATCH),
-        )
+        cursor = db.execute(purge_statement(table, column), (cutoff, PURGE_BATCH))
         if cursor.rowcount:
             log.debug("purged %d expired rows from %s", cursor.rowcount, self.path)
         return cursor.rowcount
@@ -467,6 +463,21 @@ class CacheFile:
 
     def __repr__(self) -> str:
         return f"CacheFile({str(self.path)!r}, state={self.state!r})"
+
+
+def purge_statement(table: str, column: str = "expires") -> str:
+    """The purge's one ``DELETE``: the oldest expired rows first, found through ``column``'s index.
+
+    Examples
+    --------
+    >>> print(purge_statement("pages").replace(" (", "\\n("))
+    DELETE FROM pages WHERE rowid IN
+    (SELECT rowid FROM pages WHERE expires <= ? ORDER BY expires LIMIT ?)
+    """
+    return (
+        f"DELETE FROM {table} WHERE rowid IN (SELECT rowid FROM {table} "
+        f"WHERE {column} <= ? ORDER BY {column} LIMIT ?)"
+    )
 
 
 def _user_version(db: sqlite3.Connection) -> int:
