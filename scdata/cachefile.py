@@ -230,6 +230,10 @@ class CacheFile:
 
     def _cannot_create(self, exc: OSError) -> None:
         why = exc.strerror or str(exc)
+        try:
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        except OSError as failed:
+            why = f"its directory can't be created: {failed.strerror or failed}"
         self.state = "off"
         _warn_once(self.path, "off", "%s %s can't be created (%s): going on without it",
                    self.what, self.path, why)  # fmt: skip
@@ -393,7 +397,7 @@ class CacheFile:
     def failed(self, exc: sqlite3.Error, *, writing: bool) -> None:
         """React to an error met while reading or writing: the caller then reports a miss."""
         kind = error_kind(exc)
-        if kind == "closed":
+        if kind == "closed" or self.state == "off":  # "off" was announced when it was decided
             return
         if kind == "busy":
             log.debug("%s %s busy: %s", self.what, self.path, exc)

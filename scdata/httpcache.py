@@ -35,7 +35,10 @@ class _Table(SQLiteDict):
     def __init__(self, file: CacheFile, table_name: str, **kwargs: Any) -> None:
         self.file = file
         self._generation = -1
-        super().__init__(file.path, table_name=table_name, **kwargs)
+        # use_memory: requests-cache would otherwise create the directory itself, raising
+        # when it can't; connections come from the CacheFile, which handles that.
+        super().__init__(file.path, table_name=table_name, use_memory=True, **kwargs)
+        self.db_path = file.path
 
     def init_db(self) -> None:
         self.close()  # the tables are created by the CacheFile, with the file

@@ -24,6 +24,7 @@ import pandas as pd
 import pytest
 
 from scdata.cli import main
+from scdata.errors import OfflineError
 from scdata.pagestore import PAGES_FILE
 from scdata.session import CACHE_FILE
 
@@ -141,6 +142,21 @@ def test_a_read_only_cache_serves_cached_and_offline_reads(sandbox, cache_dir, c
     assert len(warnings) == 2, warnings  # one per file, naming it and what is wrong
     for which, warning in zip(FILES, sorted(warnings), strict=True):
         assert str(cache_dir / FILES[which]) in warning and "can't be written" in warning
+
+
+def test_a_cache_directory_that_cannot_be_created_is_gone_without(sandbox, tmp_path, caplog):
+    parent = tmp_path / "locked"
+    parent.mkdir()
+    caplog.set_level(logging.WARNING, logger="scdata")
+    with read_only(parent), make_client(sandbox, parent / "cache") as client:
+        with pytest.raises(OfflineError):  # a miss, not a crash
+            client.tracks_df("jowymusic", offline=True)
+        assert len(client.session.cache.responses) == 0 and len(client.pages.store) == 0
+    warnings = cache_warnings(caplog)
+    assert len(warnings) == 2, warnings
+    for which, warning in zip(FILES, sorted(warnings), strict=True):
+        assert f"{WHAT[which]} {parent / 'cache' / FILES[which]} can't be created" in warning
+        assert "its directory can't be created" in warning
 
 
 @pytest.fixture
