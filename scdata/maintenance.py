@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from datetime import UTC, datetime
 from typing import Any
 
+from .cachefile import CacheFile
 from .client import Client
 from .config import mask_url
+from .pagestore import SQLitePageStore
 from .session import cache_path
 
 
@@ -63,7 +66,9 @@ def clear_cache(client: Client, *, expired_only: bool = False) -> int:
     """Delete cached answers (only the expired ones with ``expired_only``); return how many.
 
     The typed page copies kept beside the answers go with them. The token file is kept:
-    deleting it would spend a client-credentials exchange.
+    deleting it would spend a client-credentials exchange. A SQLite file that can't be opened
+    or written (corrupt, read-only, full) is deleted with its side files and any copy set aside
+    (``*.corrupt``); when even that is impossible, ``PermissionError`` names the file.
 
     Examples
     --------
@@ -73,10 +78,42 @@ def clear_cache(client: Client, *, expired_only: bool = False) -> int:
     """
     cache = client.session.cache
     before = len(cache.responses)
-    if expired_only:
-        cache.delete(expired=True)
-    else:
-        cache.clear()
-    if client.pages.store is not None:
-        client.pages.store.clear(expired_only=expired_only)
-    return before - len(cache.responses)
+    file: CacheFile | None = getattr(cache, "file", None)
+    try:
+        if file is not None and not file.writable:
+            raise sqlite3.OperationalError(f"{file.what} is {file.state}")
+        if expired_only:
+            cache.delete(expired=True)
+        else:
+            cache.clear()
+        removed = before - len(cache.responses)
+        if file is not None and not expired_only:
+            file.remove_aside()
+    except sqlite3.Error:
+        assert file is not None
+        _remove(file)
+        removed = before
+    store = client.pages.store
+    if store is not None:
+        try:
+            if isinstance(store, SQLitePageStore) and not store.file.writable:
+                raise sqlite3.OperationalError(f"{store.file.what} is {store.file.state}")
+            store.clear(expired_only=expired_only)
+            if isinstance(store, SQLitePageStore) and not expired_only:
+                store.file.remove_aside()
+        except sqlite3.Error:
+            assert isinstance(store, SQLitePageStore)
+            store.close()
+            _remove(store.file)
+    return removed
+
+
+def _remove(file: CacheFile) -> None:
+    """Delete a cache file that can't be cleared through SQLite (see :meth:`CacheFile.remove`)."""
+    try:
+        file.remove()
+    except OSError as exc:
+        raise PermissionError(
+            f"cannot clear the cache: {file.what} {file.path} can't be deleted "
+            f"({exc.strerror or exc}); delete it by hand or fix its permissions"
+        ) from None

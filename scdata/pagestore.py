@@ -4,13 +4,17 @@ A warm ``tracks_df`` reads these copies instead of unpickling and re-parsing eve
 page. Each copy is keyed by the page's URL (and the schema version), carries the page's
 ``next_href``, and expires with the HTTP entry it was built from; ``refresh=True`` replaces it,
 and ``scdata cache clear`` clears both. Only track data is stored: never a header or a token.
+
+A copy that can't be read back (garbage bytes, a missing field, a key of another type) is a
+miss in every store, never an error. Expired copies are purged like the HTTP entries: by the
+:mod:`scdata.cachefile` policy in SQLite and memory, by a Redis TTL in Redis.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
-import os
+import math
 import sqlite3
 import threading
 import time
@@ -19,9 +23,12 @@ from typing import Any, Protocol
 
 import pyarrow as pa
 
+from . import cachefile
+from .cachefile import CacheFile
 from .schema import SCHEMA_VERSION
 
 PAGES_FILE = "arrow_pages.sqlite"
+REDIS_KEEP_EXPIRED = 3600  # s a Redis copy outlives its expiry: requests-cache's ttl_offset
 
 
 @dataclasses.dataclass(frozen=True)
@@ -47,6 +54,23 @@ def encode(table: pa.Table) -> bytes:
 def decode(data: bytes) -> pa.Table:
     """The table back from :func:`encode`'s bytes."""
     return pa.ipc.open_stream(pa.py_buffer(data)).read_all()
+
+
+def _checked(data: Any, next_href: Any, expires: Any) -> StoredPage | None:
+    """A stored copy rebuilt from its fields, or ``None`` (a miss) when any of them is garbage."""
+    try:
+        page = StoredPage(decode(data), next_href, float(expires))
+    except Exception:  # garbage bytes fail Arrow's reader in many ways: each one is a miss
+        return None
+    return page if _sound(page) else None
+
+
+def _sound(page: StoredPage) -> bool:
+    return (
+        isinstance(page.table, pa.Table)
+        and isinstance(page.next_href, str | None)
+        and math.isfinite(page.expires)
+    )
 
 
 def page_key(url: str) -> str:
@@ -80,13 +104,21 @@ class MemoryPageStore:
     def __init__(self) -> None:
         self._pages: dict[str, StoredPage] = {}
         self._lock = threading.Lock()
+        self._next_purge = 0.0
 
     def get(self, url: str) -> StoredPage | None:
-        return self._pages.get(page_key(url))
+        page = self._pages.get(page_key(url))
+        return page if isinstance(page, StoredPage) and _sound(page) else None
 
     def put(self, url: str, page: StoredPage) -> None:
         with self._lock:
             self._pages[page_key(url)] = page
+            if time.monotonic() >= self._next_purge:  # the same policy as the SQLite file
+                self._next_purge = time.monotonic() + cachefile.PURGE_EVERY
+                cutoff = time.time() - cachefile.KEEP_EXPIRED
+                doomed = [k for k, p in self._pages.items() if p.expires <= cutoff]
+                for key in doomed[: cachefile.PURGE_BATCH]:
+                    del self._pages[key]
 
     def clear(self, *, expired_only: bool = False) -> int:
         with self._lock:
@@ -99,11 +131,20 @@ class MemoryPageStore:
         return len(self._pages)
 
 
+PAGES_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS pages "
+    "(key TEXT PRIMARY KEY, expires REAL, next_href TEXT, data BLOB)",
+    "CREATE INDEX IF NOT EXISTS pages_expires ON pages(expires)",
+)
+
+
 class SQLitePageStore:
     """Page copies in a SQLite file (WAL, mode 0600) in the cache directory.
 
     One connection per thread; writes are single statements, so concurrent processes only
-    wait on SQLite's busy timeout.
+    wait on SQLite's busy timeout. The file is a :class:`~scdata.cachefile.CacheFile`: a read
+    that fails is a miss, a write that fails is skipped, a corrupt file is replaced, and
+    expired copies are purged a bounded batch at a time.
 
     Examples
     --------
@@ -117,62 +158,44 @@ class SQLitePageStore:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.file = CacheFile(path, "typed page copies", PAGES_SCHEMA)
         self._local = threading.local()
-
-    _opening = threading.Lock()  # threads of one process open the file one at a time
 
     def _db(self) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)
-        if db is None:
-            with self._opening:
-                db = self._open()
-            self._local.db = db
+        if db is None or self._local.generation != self.file.generation:
+            if db is not None:
+                db.close()
+            generation = self.file.generation
+            db = self.file.connect()
+            self._local.db, self._local.generation = db, max(generation, self.file.generation)
         return db
 
-    def _open(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        if not self.path.exists():
-            os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
-        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        # Switching a new file to WAL needs an exclusive lock, and SQLite answers "database is
-        # locked" at once, without its busy timeout, while another process does the same:
-        # retry for up to the busy timeout.
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                db.execute("PRAGMA journal_mode=WAL")
-                db.execute("PRAGMA synchronous=NORMAL")
-                db.execute(
-                    "CREATE TABLE IF NOT EXISTS pages "
-                    "(key TEXT PRIMARY KEY, expires REAL, next_href TEXT, data BLOB)"
-                )
-                return db
-            except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc) or time.monotonic() > deadline:
-                    db.close()
-                    raise
-                time.sleep(0.01)
-
     def get(self, url: str) -> StoredPage | None:
-        row = (
-            self._db()
-            .execute("SELECT expires, next_href, data FROM pages WHERE key = ?", (page_key(url),))
-            .fetchone()
-        )
-        if row is None:
-            return None
         try:
-            return StoredPage(decode(row[2]), row[1], row[0])
-        except pa.ArrowInvalid:
-            return None  # a damaged copy is a miss; the next put replaces it
+            query = "SELECT expires, next_href, data FROM pages WHERE key = ?"
+            row = self._db().execute(query, (page_key(url),)).fetchone()
+        except sqlite3.Error as exc:
+            self.file.failed(exc, writing=False)
+            return None
+        return None if row is None else _checked(row[2], row[1], row[0])
 
     def put(self, url: str, page: StoredPage) -> None:
-        self._db().execute(
-            "INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?)",
-            (page_key(url), page.expires, page.next_href, encode(page.table)),
-        )
+        if not self.file.writable:
+            return
+        try:
+            db = self._db()
+            db.execute(
+                "INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?)",
+                (page_key(url), page.expires, page.next_href, encode(page.table)),
+            )
+            if self.file.purge_due():
+                self.file.purge(db, "pages")
+        except sqlite3.Error as exc:
+            self.file.failed(exc, writing=True)
 
     def clear(self, *, expired_only: bool = False) -> int:
+        """Delete copies; raises ``sqlite3.Error`` when the file can't be written."""
         if expired_only:
             cursor = self._db().execute("DELETE FROM pages WHERE expires <= ?", (time.time(),))
         else:
@@ -180,7 +203,11 @@ class SQLitePageStore:
         return cursor.rowcount
 
     def __len__(self) -> int:
-        return self._db().execute("SELECT count(*) FROM pages").fetchone()[0]
+        try:
+            return int(self._db().execute("SELECT count(*) FROM pages").fetchone()[0])
+        except sqlite3.Error as exc:
+            self.file.failed(exc, writing=False)
+            return 0
 
     def close(self) -> None:
         db = getattr(self._local, "db", None)
@@ -207,19 +234,30 @@ class RedisPageStore:
         return self.prefix + hashlib.sha256(page_key(url).encode()).hexdigest()[:24]
 
     def get(self, url: str) -> StoredPage | None:
-        found = self._redis.hmget(self._key(url), "data", "next_href", "expires")
-        if found[0] is None:
+        from redis.exceptions import ResponseError
+
+        try:
+            found = self._redis.hmget(self._key(url), "data", "next_href", "expires")
+        except ResponseError:  # a key of another type (WRONGTYPE) is a miss
             return None
         data, next_href, expires = found
-        return StoredPage(decode(data), next_href.decode() or None, float(expires))
+        if data is None or expires is None:
+            return None
+        try:
+            link = next_href.decode() if next_href is not None else ""
+            return _checked(data, link or None, float(expires))
+        except (UnicodeDecodeError, ValueError):
+            return None
 
     def put(self, url: str, page: StoredPage) -> None:
         key = self._key(url)
         fields = {"data": encode(page.table), "next_href": page.next_href or "",
                   "expires": page.expires}  # fmt: skip
-        with self._redis.pipeline() as pipe:
+        with self._redis.pipeline() as pipe:  # MULTI: whatever the key held is replaced
+            pipe.delete(key)
             pipe.hset(key, mapping=fields)
-            pipe.expireat(key, int(page.expires) + 1)
+            # kept as long as requests-cache keeps the HTTP entry (its TTL offset), for offline
+            pipe.expireat(key, int(page.expires + REDIS_KEEP_EXPIRED) + 1)
             pipe.execute()
 
     def clear(self, *, expired_only: bool = False) -> int:

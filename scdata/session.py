@@ -10,23 +10,23 @@ Rules (see the implementation notes in the README):
 * redirects are never followed by requests, so no redirect history, which requests-cache would
   store without redaction, reaches the cache;
 * the token request uses its own plain session (:mod:`scdata.auth`), so it is never cached;
-* the SQLite file lives in a 0700 directory and is created 0600.
+* the SQLite file lives in a 0700 directory and is created 0600; a corrupt, read-only or full
+  file is rebuilt or bypassed, never the reason a call fails (:mod:`scdata.cachefile`).
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import filelock
 import requests
 from requests_cache import DEFAULT_IGNORED_PARAMS, DO_NOT_CACHE, CacheMixin
-from requests_cache.backends import SQLiteCache
 
 from ._version import __version__
 from .auth import TokenManager
+from .cachefile import CacheFile
 from .config import Settings
+from .httpcache import SCHEMA, DisposableSQLiteCache
 from .redisstore import NAMESPACE, RedisConnection
 from .stores import shared_state
 from .throttle import Throttle
@@ -65,6 +65,16 @@ def cache_path(settings: Settings) -> Path:
     return settings.cache_dir / CACHE_FILE
 
 
+def _sqlite_backend(settings: Settings) -> DisposableSQLiteCache:
+    """The SQLite cache: checked on open, rebuilt when corrupt, bypassed when it can't serve.
+
+    Processes check and open the file one at a time (switching a new database to WAL needs an
+    exclusive lock, and SQLite answers "database is locked" at once to a second process doing
+    the same). See :mod:`scdata.cachefile` for what happens to a corrupt, read-only or full file.
+    """
+    return DisposableSQLiteCache(CacheFile(cache_path(settings), "HTTP cache", SCHEMA))
+
+
 def build_session(
     settings: Settings, tokens: TokenManager, redis: RedisConnection | None = None
 ) -> SoundCloudSession:
@@ -92,15 +102,7 @@ def build_session(
         connection = (redis or RedisConnection(settings.cache))()
         backend: object = RedisCache(namespace=f"{NAMESPACE}:http", connection=connection)
     elif settings.cache == "sqlite":
-        path = cache_path(settings)
-        settings.cache_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        if not path.exists():
-            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-        # Switching a new database to WAL needs an exclusive lock, and SQLite answers
-        # "database is locked" at once, without its busy timeout, to a second process doing the
-        # same: processes open the cache one at a time.
-        with filelock.FileLock(settings.cache_dir / f".{CACHE_FILE}.lock", mode=0o600):
-            backend = SQLiteCache(str(path), wal=True, busy_timeout=30_000)
+        backend = _sqlite_backend(settings)
     else:
         backend = "memory"
     session = SoundCloudSession(backend=backend, **common)

@@ -1,0 +1,100 @@
+"""A typed page copy that can't be read back is a miss in every store (SQLite, Redis, memory).
+
+The page is then rebuilt from the HTTP cache (no request) and the copy replaced. Copies in
+Redis expire by TTL together with the HTTP entries they were built from.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import sqlite3
+import time
+
+import pandas as pd
+import pyarrow as pa
+import pytest
+import redis
+
+from scdata.pagestore import PAGES_FILE, MemoryPageStore, RedisPageStore, StoredPage, decode
+
+from .redis_server import redis_server
+from .test_auth import make_client
+
+GARBAGE = b"\xff\xfe not arrow \x00" * 20
+
+
+@pytest.fixture(scope="module")
+def redis_url():
+    with redis_server() as url:
+        yield url
+
+
+def test_a_garbage_copy_in_sqlite_is_a_miss_rebuilt_without_a_request(sandbox, cache_dir):
+    with make_client(sandbox, cache_dir) as client:
+        expected = client.tracks_df("jowymusic", progress=False)
+    with contextlib.closing(sqlite3.connect(cache_dir / PAGES_FILE, isolation_level=None)) as db:
+        db.execute("UPDATE pages SET data = ?, next_href = 7", (GARBAGE,))
+    sandbox.clear_log()
+    with make_client(sandbox, cache_dir) as client:
+        pd.testing.assert_frame_equal(client.tracks_df("jowymusic", progress=False), expected)
+    assert sandbox.requests == []
+    with contextlib.closing(sqlite3.connect(cache_dir / PAGES_FILE)) as db:  # replaced
+        copies = db.execute("SELECT data FROM pages").fetchall()
+    assert len(copies) == 3 and all(decode(data).num_rows >= 0 for (data,) in copies)
+
+
+@pytest.mark.parametrize(
+    "damage",
+    ["data", "expires-missing", "expires-text", "next-href-bytes", "wrong-type"],
+)
+def test_a_garbage_copy_in_redis_is_a_miss_rebuilt_without_a_request(
+    sandbox, cache_dir, redis_url, damage
+):
+    r = redis.Redis.from_url(redis_url)
+    r.flushdb()
+    with make_client(sandbox, cache_dir, cache=redis_url) as client:
+        expected = client.tracks_df("jowymusic", progress=False)
+    keys = list(r.scan_iter(match=RedisPageStore.prefix + "*"))
+    assert len(keys) == 3
+    for key in keys:
+        if damage == "data":
+            r.hset(key, "data", GARBAGE)
+        elif damage == "expires-missing":
+            r.hdel(key, "expires")
+        elif damage == "expires-text":
+            r.hset(key, "expires", "soon")
+        elif damage == "next-href-bytes":
+            r.hset(key, "next_href", b"\xff\xfe")
+        else:
+            r.delete(key)
+            r.set(key, GARBAGE)
+    sandbox.clear_log()
+    with make_client(sandbox, cache_dir, cache=redis_url) as client:
+        pd.testing.assert_frame_equal(client.tracks_df("jowymusic", progress=False), expected)
+    assert sandbox.requests == []
+    assert all(r.type(key) == b"hash" and r.ttl(key) > 0 for key in keys)  # replaced
+
+
+def test_copies_in_redis_expire_with_their_http_entries(sandbox, cache_dir, redis_url):
+    r = redis.Redis.from_url(redis_url)
+    r.flushdb()
+    with make_client(sandbox, cache_dir, cache=redis_url, expire_after=120) as client:
+        client.tracks_df("jowymusic", progress=False)
+    pages = [r.ttl(k) for k in r.scan_iter(match=RedisPageStore.prefix + "*")]
+    http = [r.ttl(k) for k in r.scan_iter(match="scdata:http:*")]
+    assert len(pages) == 3 and http
+    # requests-cache keeps an HTTP entry expire_after + 3600 s (for offline reads); the
+    # typed copies are kept as long, never forever
+    assert all(120 + 3600 - 10 <= t <= 120 + 3600 + 2 for t in pages + http), (pages, http)
+
+
+def test_a_garbage_copy_in_memory_is_a_miss():
+    store = MemoryPageStore()
+    good = StoredPage(pa.table({"a": [1]}), None, time.time() + 60)
+    store.put("https://api/ok", good)
+    store.put("https://api/table", StoredPage(GARBAGE, None, time.time() + 60))  # type: ignore[arg-type]
+    store.put("https://api/link", StoredPage(pa.table({"a": [1]}), 7, time.time() + 60))  # type: ignore[arg-type]
+    store.put("https://api/expiry", StoredPage(pa.table({"a": [1]}), None, math.nan))
+    assert store.get("https://api/ok") is good
+    assert [store.get(f"https://api/{k}") for k in ("table", "link", "expiry")] == [None] * 3
