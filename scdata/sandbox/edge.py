@@ -3,8 +3,9 @@
 What ``../shared/soundcloud-api/API-NOTES-2.md`` §1.1-1.2 describes, as state the
 :class:`~scdata.sandbox.app.App` consults for every request:
 
-- a **request-rate limit per app** (token bucket; non-stream API paths, not the token
-  endpoint). Over it: the gateway's 429 (:func:`~scdata.sandbox.replies.edge_429`) or, with
+- a **request-rate limit per app** (token bucket keyed by the token's client id, charged
+  after authorisation; non-stream API paths, not the token endpoint; a refused request
+  costs nothing). Over it: the gateway's 429 (:func:`~scdata.sandbox.replies.edge_429`) or, with
   ``throttle_mode = "403"``, CloudFront's 403 "Request blocked" page (optionally blocking
   the IP for ``throttle_block`` seconds);
 - a **blocked IP** spell: every request, token endpoint included, gets that 403 page;
