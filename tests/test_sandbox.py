@@ -25,8 +25,21 @@ from scdata.sandbox import Catalog, Sandbox, serve
 from scdata.sandbox.cli import main
 from scdata.sandbox.formats import parse_sc_time
 
-API_DIR = Path(__file__).resolve().parents[2] / "shared" / "soundcloud-api"
+
+def _shared_api_dir() -> Path:
+    """``../shared/soundcloud-api`` beside the checkout (or beside a worktree's parent)."""
+    for parent in Path(__file__).resolve().parents[1:4]:
+        candidate = parent / "shared" / "soundcloud-api"
+        if candidate.is_dir():
+            return candidate
+    return Path(__file__).resolve().parents[2] / "shared" / "soundcloud-api"
+
+
+API_DIR = _shared_api_dir()
 SAMPLE_TRACK = API_DIR / "samples" / "get_track_13158665_2022-05-05.json"
+needs_shared = pytest.mark.skipif(
+    not API_DIR.is_dir(), reason="../shared/soundcloud-api (API notes and samples) is absent"
+)
 MISSING_AUTH = (
     "A request must contain the Authorization header. "
     "For details please refer to https://developers.soundcloud.com/blog/security-updates-api."
@@ -49,7 +62,11 @@ JOWY, BIG, GEO, LONG_ID = 52_461_337, 123_456_789, 200_000_002, 3_000_000_001
 # -- fixtures and helpers --------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def sb() -> Iterator[Sandbox]:
-    with Sandbox(token_budget=10_000, artists=3, artist_tracks=20) as sandbox:
+    # production mode without the request-rate limit (these tests send bursts on purpose;
+    # the limit itself is tested in test_sandbox_production.py)
+    with Sandbox(
+        request_rate=0, token_budget=10_000, token_ip_limit=10_000, artists=3, artist_tracks=20
+    ) as sandbox:
         yield sandbox
 
 
@@ -59,7 +76,12 @@ def _reset(request: pytest.FixtureRequest) -> Iterator[None]:
     if "sb" in request.fixturenames:
         sandbox = request.getfixturevalue("sb")
         sandbox.clear_faults()
+        sandbox.calm()
         sandbox.latency = 0.0
+        sandbox.unknown_owner = "empty200"
+        sandbox.embedded_users = "zeroed"
+        sandbox.location_style = "numeric"
+        sandbox.utm_links = sandbox.urn_uris = True
 
 
 def grant(sb: Sandbox, **form: str) -> requests.Response:
@@ -90,6 +112,27 @@ def walk(api: requests.Session, url: str, params: dict[str, Any]) -> list[dict[s
 
 def sort_key(track: dict[str, Any]) -> tuple[int, int]:
     return parse_sc_time(track["created_at"]), track["id"]
+
+
+UTM = "?utm_medium=api&utm_campaign=social_sharing&utm_source=id_{}"
+ZEROED = ("public_favorites_count", "reposts_count", "followers_count", "followings_count",
+          "comments_count", "likes_count")  # fmt: skip
+
+
+def served_user(sb: Sandbox, user: dict[str, Any]) -> dict[str, Any]:
+    """A catalogue user as production ``/users/{urn}`` sends it (API-NOTES-2 §1.4, §1.5)."""
+    return {
+        **user,
+        "permalink_url": user["permalink_url"] + UTM.format(sb.app_id),
+        "uri": f"{sb.url}/users/soundcloud:users:{user['id']}",
+    }
+
+
+def served_track(sb: Sandbox, track: dict[str, Any]) -> dict[str, Any]:
+    """A catalogue track as production sends it: embedded user zeroed (API-NOTES-2 §1.3)."""
+    user = served_user(sb, track["user"])
+    user.update(dict.fromkeys(ZEROED, 0), online=False)
+    return {**track, "user": user}
 
 
 # -- token endpoint ---------------------------------------------------------------------------
@@ -137,8 +180,10 @@ def test_token_unsupported_grant(sb: Sandbox) -> None:
     assert (reply.status_code, reply.json()) == (400, {"error": "unsupported_grant_type"})
 
 
-def test_token_budget_and_refresh_outside_it() -> None:
-    with Sandbox(token_budget=2, artists=0) as small:
+def test_token_budget_and_refresh_outside_it_without_production() -> None:
+    # the permissive mode's budget counts successful client-credentials grants only
+    # (production windows count every POST: test_sandbox_production.py)
+    with Sandbox(production=False, token_budget=2, artists=0) as small:
         first = grant(small).json()
         assert grant(small).status_code == 200
         spent = grant(small)
@@ -230,7 +275,7 @@ def test_resolve_track_and_follow(sb: Sandbox, api: requests.Session) -> None:
     assert reply.status_code == 302
     assert reply.headers["Location"] == f"{sb.url}/tracks/{track['id']}"
     followed = api.get(sb.url + "/resolve", params={"url": track["permalink_url"]})
-    assert followed.status_code == 200 and followed.json() == track
+    assert followed.status_code == 200 and followed.json() == served_track(sb, track)
 
 
 @pytest.mark.parametrize(
@@ -266,7 +311,7 @@ def test_resolve_without_url_is_400(sb: Sandbox, api: requests.Session) -> None:
 
 # -- users and tracks -------------------------------------------------------------------------
 def test_user_by_id_urn_and_path_variants(sb: Sandbox, api: requests.Session) -> None:
-    expected = sb.catalog.user("jowymusic")
+    expected = served_user(sb, sb.catalog.user("jowymusic"))
     for path in (
         f"/users/{JOWY}",
         f"/users/soundcloud:users:{JOWY}",
@@ -303,7 +348,7 @@ def test_track_by_id_and_urn(sb: Sandbox, api: requests.Session) -> None:
     track = sb.catalog.tracks("bjork-unicode")[3]
     by_id = api.get(sb.url + f"/tracks/{track['id']}")
     by_urn = api.get(sb.url + f"/tracks/{track['urn']}")
-    assert by_id.json() == by_urn.json() == track
+    assert by_id.json() == by_urn.json() == served_track(sb, track)
     assert by_id.headers["Cache-Control"] == "private, max-age=0"
     assert track["title"] in by_id.content.decode("utf-8")  # raw UTF-8, not \\u escapes
 
@@ -411,7 +456,7 @@ def test_legacy_bare_array(sb: Sandbox, api: requests.Session) -> None:
     assert reply.headers["Cache-Control"] == "public, max-age=60, must-revalidate"
     body = reply.json()
     assert isinstance(body, list)
-    assert body == sb.catalog.tracks("jowymusic")[:10]
+    assert body == [served_track(sb, track) for track in sb.catalog.tracks("jowymusic")[:10]]
     shaped = api.get(sb.url + f"/users/{JOWY}/tracks", params={"linked_partitioning": "false"})
     assert set(shaped.json()) == {"collection", "next_href"}
 
@@ -424,6 +469,11 @@ def test_sort_ascending(sb: Sandbox, api: requests.Session) -> None:
 
 
 def test_user_tracks_errors(sb: Sandbox, api: requests.Session) -> None:
+    # an unknown owner: 200 and an empty page by default (API-NOTES-2 §1.11), 404 on request
+    unknown = api.get(sb.url + "/users/999/tracks", params={"linked_partitioning": "true"})
+    assert (unknown.status_code, unknown.json()) == (200, {"collection": [], "next_href": None})
+    assert api.get(sb.url + "/users/999/tracks").json() == []
+    sb.unknown_owner = "404"
     missing = api.get(sb.url + "/users/999/tracks", params={"linked_partitioning": "true"})
     assert missing.status_code == 404 and missing.json()["message"] == ""
     assert missing.json()["errors"] == []
@@ -469,6 +519,7 @@ def _conforms(obj: dict[str, Any], schema: dict[str, Any], schemas: dict[str, An
     return problems
 
 
+@needs_shared
 def test_served_objects_conform_to_openapi_schemas(sb: Sandbox, api: requests.Session) -> None:
     schemas = _schemas()
     for ref in (JOWY, BIG, GEO, LONG_ID, 7_340_229, 100_000_001):
@@ -481,9 +532,10 @@ def test_served_objects_conform_to_openapi_schemas(sb: Sandbox, api: requests.Se
         assert set(page) == set(schemas["Tracks"]["properties"])
         for track in page["collection"]:
             assert _conforms(track, schemas["Track"], schemas) == []
-            assert track["user"] == user
+            assert track["user"] == {**user, **dict.fromkeys(ZEROED, 0), "online": False}
 
 
+@needs_shared
 def test_track_fields_match_real_2022_sample(sb: Sandbox, api: requests.Session) -> None:
     sample = json.loads(SAMPLE_TRACK.read_text(encoding="utf-8"))["response"]["body"]
     expected = list(sample)
@@ -500,9 +552,15 @@ def test_track_fields_match_real_2022_sample(sb: Sandbox, api: requests.Session)
         assert SC_TIME.fullmatch(track["user"]["created_at"])
 
 
+@needs_shared
 def test_extra_objects_are_served_untouched(sb: Sandbox, api: requests.Session) -> None:
     sample = json.loads(SAMPLE_TRACK.read_text(encoding="utf-8"))["response"]["body"]
     sb.catalog.add_user(sample["user"], [sample])
+    # production shows the added objects by the API's representation rules only
+    assert api.get(sb.url + "/tracks/13158665").json() == served_track(sb, sample)
+    assert api.get(sb.url + "/users/3699101").json() == served_user(sb, sample["user"])
+    # with those rules off, exactly as given
+    sb.embedded_users, sb.utm_links, sb.urn_uris = "full", False, False
     served = api.get(sb.url + "/tracks/13158665")
     assert served.json() == sample
     assert list(served.json()) == list(sample)  # no urn added, same order
@@ -521,12 +579,12 @@ def test_catalog_default_size_and_startup_time() -> None:
     with Sandbox() as fresh:
         elapsed = time.perf_counter() - started
         users = fresh.catalog.users()
-        assert len(users) == 206
+        assert len(users) == 207
         artists = [user for user in users if user["permalink"].startswith("artist-")]
         assert [a["permalink"] for a in (artists[0], artists[-1])] == ["artist-001", "artist-200"]
         assert {a["track_count"] for a in artists} == {500}
         assert len(fresh.catalog.tracks("artist-200")) == 500
-        assert sum(user["track_count"] for user in users) == 110_545
+        assert sum(user["track_count"] for user in users) == 110_625
     assert elapsed < 0.5
 
 

@@ -1,9 +1,14 @@
 """Request pipeline of the sandbox, independent of sockets.
 
-Order for every request: latency sleep, ``delay`` fault, then either the token endpoint
-(token faults, grant exchange) or the API (``fail``/``rate_limit``/``drop`` faults,
-authorisation, routing). The request is logged before the reply is returned, so a
-client that has read a response always finds it in the log.
+Order for every request: latency sleep, ``delay`` fault, then
+
+- token endpoint: the edge's gate (attempt counted; blocked IP, rolling windows, incident,
+  outage: see :mod:`scdata.sandbox.edge`), token faults, the grant exchange;
+- API: blocked IP or incident, armed faults (``fail``/``rate_limit``/``drop``/
+  ``corrupt``), authorisation, the per-app request-rate limit, the error rate, routing.
+
+The request is logged (with its status and what caused a non-routine answer) before the
+reply is returned, so a client that has read a response always finds it in the log.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from collections.abc import Callable, Mapping
 from urllib.parse import parse_qsl, unquote
 
 from .catalog import Catalog
+from .edge import Edge
 from .faults import (
     Fault,
     FaultTable,
@@ -24,8 +30,10 @@ from .faults import (
     token_fault_reply,
 )
 from .log import RequestLog, RequestRecord
-from .replies import Reply, error_reply
+from .replies import Reply, envoy_error, error_reply
 from .routes import ApiRequest, Router
+from .shapes import Shapes
+from .shortlinks import ShortLinks
 from .tokens import TokenStore, exchange, token_error
 
 __all__ = ["MISSING_AUTH", "TOKEN_PATHS", "App", "auth_scheme"]
@@ -72,12 +80,18 @@ class App:
         log: RequestLog,
         base_url: Callable[[], str],
         latency: float = 0.0,
+        *,
+        edge: Edge | None = None,
+        shapes: Shapes | None = None,
+        short_links: ShortLinks | None = None,
     ) -> None:
         self.tokens = tokens
         self.faults = faults
         self.log = log
         self.latency = latency
-        self.router = Router(catalog, faults, base_url)
+        self.edge = edge if edge is not None else Edge()
+        self.shapes = shapes if shapes is not None else Shapes(base_url)
+        self.router = Router(catalog, faults, base_url, self.shapes, short_links)
 
     def handle(
         self, method: str, target: str, authorization: str | None, body: bytes
@@ -90,10 +104,10 @@ class App:
         if token_route:
             form = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
         try:
-            reply = self._respond(request, token_route, form, authorization)
+            reply, cause = self._respond(request, token_route, form, authorization)
         except Exception:  # a bug in the sandbox must not kill the connection silently
             traceback.print_exc(file=sys.stderr)
-            reply = error_reply(500)
+            reply, cause = error_reply(500), "bug"
         record = RequestRecord(
             method=method,
             path=unquote(request.raw_path),
@@ -102,6 +116,7 @@ class App:
             auth_scheme=auth_scheme(authorization),
             grant_type=form.get("grant_type") if token_route else None,
             time=arrived,
+            cause=cause,
         )
         self.log.append(record)
         return reply
@@ -112,7 +127,7 @@ class App:
         token_route: bool,
         form: Mapping[str, str],
         authorization: str | None,
-    ) -> Reply | None:
+    ) -> tuple[Reply | None, str | None]:
         latency = self.latency
         if latency > 0:
             time.sleep(latency)
@@ -120,16 +135,52 @@ class App:
         delay = self.faults.take(("delay",), paths, token_route=token_route)
         if delay is not None:
             time.sleep(delay.params["seconds"])
-        kinds = ("fail", "rate_limit", "drop", "corrupt") + (("token",) if token_route else ())
-        fault = self.faults.take(kinds, paths, token_route=token_route)
-        if fault is not None:
-            return _fault_reply(fault)
+        edge = self.edge
         if token_route:
-            if request.method != "POST":
-                return token_error(405, "invalid_request")
-            return exchange(self.tokens, form, authorization)
+            return self._token(request, paths, form, authorization)
+        wall = edge.wall()
+        if wall is not None:
+            return wall
+        fault = self.faults.take(("fail", "rate_limit", "drop", "corrupt"), paths)
+        if fault is not None:
+            return _fault_reply(fault), "fault"
         denied = self._authorize(authorization)
-        return denied or self.router.dispatch(request)
+        if denied is not None:
+            return denied, None
+        throttled = edge.throttle(self.tokens.client_id, request.path)
+        if throttled is not None:
+            return throttled, "throttle"
+        status = edge.errors.draw()
+        if status is not None:
+            return envoy_error(status), "error_rate"
+        return self.router.dispatch(request), None
+
+    def _token(
+        self,
+        request: ApiRequest,
+        paths: tuple[str, str],
+        form: Mapping[str, str],
+        authorization: str | None,
+    ) -> tuple[Reply | None, str | None]:
+        edge = self.edge
+        if request.method == "POST":
+            reply, cause = edge.token_gate()
+            if cause == "hold":
+                edge.hold()
+                return None, "outage"
+            if cause is not None:
+                return reply, cause
+        else:
+            wall = edge.wall()
+            if wall is not None:
+                return wall
+        kinds = ("fail", "rate_limit", "drop", "corrupt", "token")
+        fault = self.faults.take(kinds, paths, token_route=True)
+        if fault is not None:
+            return _fault_reply(fault), "fault"
+        if request.method != "POST":
+            return token_error(405, "invalid_request"), None
+        return exchange(self.tokens, form, authorization, strict=edge.strict_client_auth), None
 
     def _authorize(self, authorization: str | None) -> Reply | None:
         if not authorization or not authorization.strip():

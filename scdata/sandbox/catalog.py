@@ -14,6 +14,10 @@ big-catalog        123456789       10000
 bjork-unicode      7340229         42      accents, CJK and emoji in profile and titles
 urn-era-artist     3000000001      36      user id above 2**31 (track ids above 2**32)
 geo-blocked        200000002       120     newest-first positions 50-109 all "blocked"
+private-first      200000003       80      newest 32 tracks private (#139): they take page
+                                           slots, so a first page of up to 32 is empty; its
+                                           ``track_count`` (80) counts them, while at most 48
+                                           tracks are ever listed
 artist-001 ...     400000000       500     ``artists`` users of ``artist_tracks`` tracks;
                    + 7919 * k              id of ``artist-k``
 =================  ==============  ======  =================================================
@@ -64,6 +68,8 @@ def default_specs(artists: int = 200, artist_tracks: int = 500) -> list[UserSpec
         UserSpec("geo-blocked", 200_000_002, 120, 600_000_000, 12_000_000,
                  joined=utc(2016, 2, 29, 23, 59, 59), username="Geo Blocked Beats",
                  blocked_share=0.2, preview_share=0.1, blocked_run=(50, 110)),
+        UserSpec("private-first", 200_000_003, 80, 650_000_000, 1_000_000,
+                 joined=utc(2014, 6, 1, 8, 30), username="Private First", private_run=(0, 32)),
     ]  # fmt: skip
     for k in range(1, artists + 1):
         specs.append(
@@ -226,7 +232,7 @@ class Catalog:
         Examples
         --------
         >>> len(Catalog(artists=3).users())
-        9
+        10
         """
         with self._lock:
             return list(self._users.values())
@@ -263,7 +269,10 @@ class Catalog:
             if at < 0 or track_id >= self._ranges[at][1]:
                 raise KeyError(ref)
             owner = self._ranges[at][2]
-        found = self.shelf(owner).by_id.get(track_id)
+        try:
+            found = self.shelf(owner).by_id.get(track_id)
+        except KeyError:  # the owner was deleted
+            raise KeyError(ref) from None
         if found is None:
             raise KeyError(ref)
         return found
@@ -357,6 +366,34 @@ class Catalog:
             self._extra_tracks.update((track_id, uid) for _, track_id, _ in rows)
             if uid in self._specs:
                 self._users[uid]["track_count"] = len(shelf.newest)
+
+    def delete_user(self, ref: int | str) -> None:
+        """Delete a user: from now on the user and their tracks are unknown.
+
+        Raises
+        ------
+        KeyError
+            If there is no such user.
+
+        Examples
+        --------
+        >>> catalog = Catalog(artists=1)
+        >>> track_id = catalog.tracks("artist-001")[0]["id"]
+        >>> catalog.delete_user("artist-001")
+        >>> "artist-001" in [u["permalink"] for u in catalog.users()]
+        False
+        >>> catalog.track(track_id)
+        Traceback (most recent call last):
+        ...
+        KeyError: 803298845
+        """
+        with self._lock:
+            uid = self.user_id(ref)
+            user = self._users.pop(uid)
+            permalink = user.get("permalink")
+            if isinstance(permalink, str):
+                self._permalinks.pop(permalink.lower(), None)
+            self._shelves.pop(uid, None)
 
     def _exists(self, track_id: int) -> bool:
         try:

@@ -22,11 +22,40 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m scdata.sandbox",
         description="Run a local SoundCloud API emulator until Ctrl-C.",
+        epilog=(
+            "Production mode is the default: a per-app request-rate limit (over it the "
+            "gateway's 429, or CloudFront's 403 page with --throttle-mode 403), the token "
+            "endpoint's rolling windows (50 POSTs per app per 12 h, 30 per IP per hour, "
+            "failures included), strict client authentication, embedded users with zeroed "
+            "counts, utm permalink_urls and URN uris. --no-production serves the permissive "
+            "behaviour. More controls from Python: scdata.sandbox.Sandbox."
+        ),
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
     parser.add_argument("--port", type=int, default=0, help="port; 0 picks a free one (0)")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds per request (0)")
-    parser.add_argument("--token-budget", type=int, default=50, help="client-credentials grants")
+    parser.add_argument(
+        "--no-production",
+        dest="production",
+        action="store_false",
+        help="permissive mode: no rate limit or token windows, full embedded users, clean URLs",
+    )
+    parser.add_argument(
+        "--request-rate",
+        type=float,
+        default=None,
+        help="API requests/s per app, 0 = no limit (10 in production mode, else 0)",
+    )
+    parser.add_argument("--request-burst", type=int, default=20, help="burst per app (20)")
+    parser.add_argument(
+        "--throttle-mode",
+        choices=("429", "403"),
+        default="429",
+        help="answer over the rate: the gateway's 429 or CloudFront's 403 page (429)",
+    )
+    parser.add_argument(
+        "--token-budget", type=int, default=50, help="token POSTs per app window (50)"
+    )
     parser.add_argument("--token-ttl", type=float, default=3599, help="token lifetime, seconds")
     parser.add_argument("--artists", type=int, default=200, help="number of artist-NNN users")
     parser.add_argument("--artist-tracks", type=int, default=500, help="tracks per artist-NNN")
@@ -46,29 +75,37 @@ def main(argv: list[str] | None = None) -> int:
     Returns
     -------
     int
-        0 after Ctrl-C/SIGTERM, 1 if the port could not be bound.
+        0 after Ctrl-C/SIGTERM, 1 if the port could not be bound, 2 for a bad setting.
 
     Examples
     --------
     Shell::
 
-        $ python -m scdata.sandbox --port 8765 --latency 0.05
+        $ python -m scdata.sandbox --port 8765 --latency 0.05 --request-rate 5
         export SOUNDCLOUD_CLIENT_ID=sandbox-client-id
         ...
         # SoundCloud sandbox serving on http://127.0.0.1:8765 - press Ctrl-C to stop
     """
     args = _parser().parse_args(argv)
-    sandbox = Sandbox(
-        args.host,
-        args.port,
-        client_id=args.client_id,
-        client_secret=args.client_secret,
-        token_budget=args.token_budget,
-        token_ttl=args.token_ttl,
-        latency=args.latency,
-        artists=args.artists,
-        artist_tracks=args.artist_tracks,
-    )
+    try:
+        sandbox = Sandbox(
+            args.host,
+            args.port,
+            production=args.production,
+            request_rate=args.request_rate,
+            request_burst=args.request_burst,
+            client_id=args.client_id,
+            client_secret=args.client_secret,
+            token_budget=args.token_budget,
+            token_ttl=args.token_ttl,
+            latency=args.latency,
+            artists=args.artists,
+            artist_tracks=args.artist_tracks,
+        )
+        sandbox.throttle_mode = args.throttle_mode
+    except ValueError as error:
+        print(f"python -m scdata.sandbox: {error}", file=sys.stderr)
+        return 2
     try:
         sandbox.start()
     except OSError as error:

@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .formats import sc_time
-from .replies import Reply, cloudfront_html, error_reply, json_reply, text_reply
+from .replies import Reply, cloudfront_html, edge_429, error_reply, json_reply, text_reply
 from .tokens import token_error
 
 __all__ = [
@@ -151,8 +151,9 @@ def rate_limit_reply(shape: str, reset_in: float | None) -> Reply:
 
     Examples
     --------
-    >>> rate_limit_reply("edge", 1.0).body
-    b'{"error":"Rate Limit Exceeded"}'
+    >>> import json
+    >>> json.loads(rate_limit_reply("edge", 1.0).body)
+    {'error': 'Rate Limit Exceeded'}
     """
     reset = time.time() + (_FAR_FUTURE if reset_in is None else reset_in)
     meta = {"remaining_requests": 0, "reset_time": sc_time(math.ceil(reset))}
@@ -170,13 +171,7 @@ def rate_limit_reply(shape: str, reset_in: float | None) -> Reply:
     if shape == "standard":
         return error_reply(429, "Too Many Requests")
     if shape == "edge":
-        headers = (
-            ("X-Generator", "tyk.io"),
-            ("X-Ratelimit-Limit", "-1"),
-            ("X-Ratelimit-Remaining", "0"),
-            ("X-Ratelimit-Reset", "0"),
-        )
-        return json_reply(429, {"error": "Rate Limit Exceeded"}, headers=headers)
+        return edge_429()  # the same answer as the production request-rate limit
     if shape == "text":
         return text_reply(429, "Please slow down.")
     raise ValueError(f"unknown rate limit shape {shape!r}; use one of {RATE_LIMIT_SHAPES}")

@@ -7,10 +7,11 @@ literal ``+0000``) and user-track cursors with ISO-8601 timestamps with millisec
 from __future__ import annotations
 
 import calendar
+import math
 import re
 import time
 
-__all__ = ["iso_millis", "parse_iso_millis", "parse_sc_time", "sc_time", "utc"]
+__all__ = ["iso_duration", "iso_millis", "parse_iso_millis", "parse_sc_time", "sc_time", "utc"]
 
 _SC_TIME = re.compile(r"(\d{4})/(\d{2})/(\d{2}) (\d{2}):(\d{2}):(\d{2}) \+0000")
 _ISO_MILLIS = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.(\d{3})Z")
@@ -87,3 +88,22 @@ def parse_iso_millis(text: str) -> int:
         raise ValueError(f"not an ISO-8601 millisecond timestamp: {text!r}")
     *fields, millis = (int(part) for part in match.groups())
     return utc(*fields) * 1000 + millis
+
+
+def iso_duration(seconds: float) -> str:
+    """Format a window length as an ISO-8601 duration, as rate-limit bodies do (``PT1H``).
+
+    Examples
+    --------
+    >>> iso_duration(3600), iso_duration(43200), iso_duration(86400), iso_duration(90.5)
+    ('PT1H', 'PT12H', 'PT24H', 'PT1M31S')
+    """
+    total = max(1, math.ceil(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [
+        f"{hours}H" if hours else "",
+        f"{minutes}M" if minutes else "",
+        f"{secs}S" if secs else "",
+    ]
+    return "PT" + "".join(parts)

@@ -65,6 +65,9 @@ class UserSpec:
         Probability of ``access`` being ``"blocked"`` / ``"preview"``.
     blocked_run
         ``(start, stop)`` positions (newest first) that are all ``"blocked"``.
+    private_run
+        ``(start, stop)`` positions (newest first) whose ``sharing`` is ``"private"``:
+        never listed nor served to an app, but counted in ``track_count``.
     sparse_counts
         Some of the user's optional counts are ``null``.
 
@@ -88,6 +91,7 @@ class UserSpec:
     preview_share: float = 0.08
     blocked_run: tuple[int, int] | None = None
     sparse_counts: bool = False
+    private_run: tuple[int, int] | None = None
 
 
 def build_user(spec: UserSpec) -> dict[str, Any]:
@@ -237,6 +241,7 @@ def _track(
     urn = f"soundcloud:tracks:{track_id}"
     uri = f"https://api.soundcloud.com/tracks/{urn}"
     long_mix = rng.random() < 0.05
+    private = spec.private_run is not None and spec.private_run[0] <= position < spec.private_run[1]
     return {
         "kind": "track",
         "id": track_id,
@@ -245,7 +250,7 @@ def _track(
         "duration": rng.randint(1_800_000, 7_200_000) if long_mix else rng.randint(30_000, 420_000),
         "commentable": commentable,
         "comment_count": comments if reveal_comments else None,
-        "sharing": "public",
+        "sharing": "private" if private else "public",
         "tag_list": names.tag_list(rng, *geo),
         "streamable": access != "blocked",
         "embeddable_by": rng.choices(("all", "me", "none"), weights=(94, 4, 2))[0],

@@ -73,9 +73,11 @@ class SandboxHandler(BaseHTTPRequestHandler):
     timeout = 120  # idle keep-alive connections are closed after this many seconds
     server: SandboxServer
 
+    _server_header: str | None = None  # a reply's own ``Server`` (CloudFront, envoy)
+
     def version_string(self) -> str:
-        """Return the ``Server`` header value (what the real API sends)."""
-        return self.server_version
+        """Return the ``Server`` header value (what the real API sends, or the reply's)."""
+        return self._server_header or self.server_version
 
     def setup(self) -> None:
         """Register the connection with the server."""
@@ -106,8 +108,17 @@ class SandboxHandler(BaseHTTPRequestHandler):
             with contextlib.suppress(OSError):
                 self.connection.shutdown(socket.SHUT_RDWR)
             return
-        self.send_response(reply.status)
+        headers = []
         for name, value in reply.headers:
+            if name.lower() == "server":
+                self._server_header = value
+            else:
+                headers.append((name, value))
+        try:
+            self.send_response(reply.status)
+        finally:
+            self._server_header = None
+        for name, value in headers:
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(reply.body)))
         self.end_headers()

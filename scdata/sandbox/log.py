@@ -30,6 +30,11 @@ class RequestRecord:
         Form ``grant_type`` of token requests, else ``None``.
     time
         Arrival, seconds since the epoch.
+    cause
+        What made the answer other than the routine one: ``"throttle"`` (request-rate
+        limit), ``"block"`` (blocked IP), ``"incident"``, ``"window"`` (token window
+        exhausted), ``"outage"`` (token outage), ``"error_rate"``, ``"fault"`` (an armed
+        fault), ``"bug"``; ``None`` for a routine answer (errors included).
 
     Examples
     --------
@@ -44,6 +49,7 @@ class RequestRecord:
     auth_scheme: str | None
     grant_type: str | None
     time: float
+    cause: str | None = None
 
 
 class RequestLog:
@@ -83,12 +89,18 @@ class RequestLog:
         method: str | None = None,
         status: int | None = None,
         grant_type: str | None = None,
+        cause: str | tuple[str, ...] | None = None,
     ) -> int:
-        """Count records matching every given filter (``path`` is an fnmatch glob)."""
+        """Count records matching every given filter (``path`` is an fnmatch glob).
+
+        ``cause`` is one cause or a tuple of causes.
+        """
+        causes = (cause,) if isinstance(cause, str) else cause
         return sum(
             (path is None or fnmatch.fnmatchcase(record.path, path))
             and (method is None or record.method == method.upper())
             and (status is None or record.status == status)
             and (grant_type is None or record.grant_type == grant_type)
+            and (causes is None or record.cause in causes)
             for record in self.snapshot()
         )

@@ -2,7 +2,11 @@
 
 ``GET``/``HEAD`` on ``/resolve``, ``/users/{id|urn}``, ``/users/{id|urn}/tracks`` and
 ``/tracks/{id|urn}``; ``/me`` answers 401 as it does for client-credentials tokens. Paths
-may carry a ``/v1`` prefix, a trailing ``/`` or a ``.json`` suffix.
+may carry a ``/v1`` prefix, a trailing ``/`` or a ``.json`` suffix; ids may be numeric,
+URNs or percent-encoded URNs. Objects are shown through :class:`~scdata.sandbox.shapes.Shapes`
+(embedded users, utm links, URN uris, ``Location`` style, unknown owners). Private tracks
+are never shown to an app: they take their slots in a page (cut before filtering) and
+``/tracks/{urn}`` answers 404 for them.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from . import paging
 from .catalog import Catalog
 from .faults import FaultTable
 from .replies import COLLECTION_CACHE, NO_CACHE, Reply, error_reply, json_reply
+from .shapes import Shapes
+from .shortlinks import ShortLinks
 
 __all__ = ["ApiRequest", "Router", "normalize_path"]
 
@@ -77,6 +83,10 @@ class Router:
         Consulted for ``repeat_next_href`` faults.
     base_url
         Returns the sandbox's base URL (used in ``Location`` and ``next_href``).
+    shapes
+        How objects are shown (default: production shapes).
+    short_links
+        The ``on.soundcloud.com`` codes ``/resolve`` knows (default: the built-in ones).
 
     Examples
     --------
@@ -85,10 +95,19 @@ class Router:
     200
     """
 
-    def __init__(self, catalog: Catalog, faults: FaultTable, base_url: Callable[[], str]) -> None:
+    def __init__(
+        self,
+        catalog: Catalog,
+        faults: FaultTable,
+        base_url: Callable[[], str],
+        shapes: Shapes | None = None,
+        short_links: ShortLinks | None = None,
+    ) -> None:
         self.catalog = catalog
         self.faults = faults
         self.base_url = base_url
+        self.shapes = shapes if shapes is not None else Shapes(base_url)
+        self.short_links = short_links if short_links is not None else ShortLinks()
 
     def dispatch(self, request: ApiRequest) -> Reply:
         """Return the reply to ``request``."""
@@ -114,9 +133,10 @@ class Router:
         if match is None:
             return error_reply(400, BAD_REQUEST)
         try:
-            return json_reply(200, self.catalog.user(int(match.group(1))))
+            user = self.catalog.user(int(match.group(1)))
         except KeyError:
             return error_reply(404, NOT_FOUND)
+        return json_reply(200, self.shapes.user(user))
 
     def track(self, ref: str) -> Reply:
         """``GET /tracks/{id|urn}``."""
@@ -124,12 +144,18 @@ class Router:
         if match is None:
             return error_reply(400, BAD_REQUEST)
         try:
-            return json_reply(200, self.catalog.track(int(match.group(1))))
+            track = self.catalog.track(int(match.group(1)))
         except KeyError:
             return error_reply(404)
+        if track.get("sharing") == "private":
+            return error_reply(404)
+        return json_reply(200, self.shapes.track(track))
 
     def user_tracks(self, request: ApiRequest, ref: str) -> Reply:
-        """``GET /users/{id|urn}/tracks``: page cut first, then filtered by ``access``."""
+        """``GET /users/{id|urn}/tracks``: page cut first, then filtered (private, ``access``).
+
+        An unknown owner gets an empty collection (``unknown_owner = "empty200"``) or 404.
+        """
         match = _USER_REF.fullmatch(ref)
         if match is None:
             return error_reply(400, BAD_REQUEST)
@@ -141,11 +167,20 @@ class Router:
         try:
             shelf = self.catalog.shelf(int(match.group(1)))
         except KeyError:
-            return error_reply(404)
+            if self.shapes.unknown_owner == "404":
+                return error_reply(404)
+            empty: object = {"collection": [], "next_href": None}
+            if "linked_partitioning" not in query:
+                empty = []
+            return json_reply(200, empty, cache=COLLECTION_CACHE)
         size = paging.page_size(query)
         page, last = shelf.page(after, size, ascending=paging.ascending(query))
         allowed = paging.access_filter(query.get("access"))
-        items = [track for track in page if (track.get("access") or "playable") in allowed]
+        items = self.shapes.tracks(
+            track
+            for track in page
+            if (track.get("access") or "playable") in allowed and track.get("sharing") != "private"
+        )
         if "linked_partitioning" not in query:
             return json_reply(200, items, cache=COLLECTION_CACHE)
         base = self.base_url()
@@ -155,17 +190,26 @@ class Router:
         return json_reply(200, {"collection": items, "next_href": href}, cache=COLLECTION_CACHE)
 
     def resolve(self, request: ApiRequest) -> Reply:
-        """``GET /resolve?url=``: 302 to the API URL of a soundcloud.com user or track."""
+        """``GET /resolve?url=``: 302 to the API URL of a soundcloud.com user or track.
+
+        ``on.soundcloud.com`` short links are expanded first (unknown code: 404). The
+        ``Location`` follows :attr:`Shapes.location_style`; ``body-only`` sends no header.
+        """
         url = request.query.get("url") or request.query.get("permalink_url")
         if not url:
             return error_reply(400, BAD_REQUEST)
-        location = self._resolve(url)
-        if location is None:
+        if self.short_links.is_short(url):
+            url = self.short_links.expand(url) or ""
+        found = self._resolve(url)
+        if found is None:
             return error_reply(404, NOT_FOUND)
+        kind, object_id, kept = found
+        location = self.shapes.location(kind, object_id) + (f"?{urlencode(kept)}" if kept else "")
         body = {"status": "302 - Found", "location": location}
-        return json_reply(302, body, cache=NO_CACHE, headers=(("Location", location),))
+        headers = () if self.shapes.location_style == "body-only" else (("Location", location),)
+        return json_reply(302, body, cache=NO_CACHE, headers=headers)
 
-    def _resolve(self, url: str) -> str | None:
+    def _resolve(self, url: str) -> tuple[str, int, list[tuple[str, str]]] | None:
         split = urlsplit(url.strip())
         if split.scheme.lower() not in ("http", "https") or split.hostname != "soundcloud.com":
             return None
@@ -176,14 +220,12 @@ class Router:
             return None  # a permalink, never an id
         try:
             user = self.catalog.user(parts[0])
-        except KeyError:
-            return None
-        if len(parts) == 1:
-            path = f"/users/{user['id']}"
-        else:
+            kept = [(k, v) for k, v in parse_qsl(split.query) if k in ("client_id", "secret_token")]
+            if len(parts) == 1:
+                return "users", user["id"], kept
             track = self.catalog.shelf(user["id"]).by_permalink.get(parts[1])
-            if track is None:
-                return None
-            path = f"/tracks/{track['id']}"
-        kept = [(k, v) for k, v in parse_qsl(split.query) if k in ("client_id", "secret_token")]
-        return self.base_url() + path + (f"?{urlencode(kept)}" if kept else "")
+        except KeyError:  # unknown, or deleted meanwhile
+            return None
+        if track is None or track.get("sharing") == "private":
+            return None
+        return "tracks", track["id"], kept

@@ -13,31 +13,53 @@ from typing import Any
 
 from .app import TOKEN_PATHS, App
 from .catalog import Catalog
+from .controls import ProductionControls
+from .edge import Edge
 from .faults import CORRUPT_KINDS, RATE_LIMIT_SHAPES, TOKEN_FAULT_STATUSES, Fault, FaultTable
 from .handler import SandboxServer
 from .log import RequestLog, RequestRecord
+from .shapes import Shapes
+from .shortlinks import ShortLinks
 from .tokens import TokenStore
 
 __all__ = ["Sandbox", "serve"]
 
 
-class Sandbox:
+class Sandbox(ProductionControls):
     """A local SoundCloud API emulator on a real HTTP port, with test controls.
 
     Parameters
     ----------
     host, port
         Where to listen; port 0 picks a free port.
+    production
+        Behave like the production API (default): a per-app request-rate limit, the token
+        endpoint's rolling windows, strict client authentication, embedded users with
+        zeroed counts, tracking queries on users' ``permalink_url``, URN-form ``uri``,
+        unknown owners answered with an empty collection. ``False``: the permissive
+        behaviour (no rate limit, a total ``token_budget`` of successful exchanges, full
+        embedded users, clean URLs, 404 for unknown owners) for tests that need raw speed.
+    request_rate, request_burst
+        Requests/s and burst per app on the API (not streams, not the token endpoint);
+        ``request_rate`` defaults to 10.0 in production mode and 0 (no limit) otherwise.
     client_id, client_secret
         The only credentials the token endpoint accepts.
     token_budget
-        Successful ``client_credentials`` exchanges before the token endpoint answers 429.
+        Alias of ``token_app_limit``. Without production mode: successful
+        ``client_credentials`` exchanges in total before the token endpoint answers 429.
+    token_app_limit, token_app_window
+        Production: token POSTs per app allowed in any ``token_app_window`` seconds
+        (50 per 12 h); every POST reaching the server counts, failures included.
+    token_ip_limit, token_ip_window
+        Production: token POSTs per IP in any ``token_ip_window`` seconds (30 per hour).
     token_ttl
         Access token lifetime in seconds (real clock).
     latency
         Seconds slept before answering each request; settable at run time.
     artists, artist_tracks
         Size of the ``artist-NNN`` part of the catalogue.
+    app_id
+        The application id in ``utm_source=id_<app_id>``.
 
     Examples
     --------
@@ -56,21 +78,48 @@ class Sandbox:
         host: str = "127.0.0.1",
         port: int = 0,
         *,
+        production: bool = True,
+        request_rate: float | None = None,
+        request_burst: int = 20,
         client_id: str = "sandbox-client-id",
         client_secret: str = "sandbox-client-secret",
-        token_budget: int = 50,
+        token_budget: int | None = None,
+        token_app_limit: int = 50,
+        token_app_window: float = 12 * 3600,
+        token_ip_limit: int = 30,
+        token_ip_window: float = 3600,
         token_ttl: float = 3599,
         latency: float = 0.0,
         artists: int = 200,
         artist_tracks: int = 500,
+        app_id: int = 314159,
     ) -> None:
+        if not isinstance(production, bool):
+            raise ValueError(f"production must be True or False, got {production!r}")
+        if token_budget is not None:
+            token_app_limit = token_budget
         self.host = host
         self.port = port
         self.catalog = Catalog(artists=artists, artist_tracks=artist_tracks)
-        self._tokens = TokenStore(client_id, client_secret, budget=token_budget, ttl=token_ttl)
+        self._tokens = TokenStore(client_id, client_secret, budget=token_app_limit, ttl=token_ttl)
+        self._tokens.enforce_budget = not production
+        self._edge = Edge(
+            production=production,
+            request_rate=(10.0 if production else 0.0) if request_rate is None else request_rate,
+            request_burst=request_burst,
+            token_app_limit=token_app_limit,
+            token_app_window=token_app_window,
+            token_ip_limit=token_ip_limit,
+            token_ip_window=token_ip_window,
+        )
+        self._shapes = Shapes(lambda: self.url, production=production, app_id=app_id)
+        self._short_links = ShortLinks()
         self._faults = FaultTable()
         self._log = RequestLog()
-        self._app = App(self.catalog, self._tokens, self._faults, self._log, lambda: self.url)
+        self._app = App(
+            self.catalog, self._tokens, self._faults, self._log, lambda: self.url,
+            edge=self._edge, shapes=self._shapes, short_links=self._short_links,
+        )  # fmt: skip
         self._app.latency = latency
         self._server: SandboxServer | None = None
         self._thread: threading.Thread | None = None
@@ -91,6 +140,7 @@ class Sandbox:
         if self._server is not None:
             raise RuntimeError("sandbox already started")
         server = SandboxServer((self.host, self.port), self._app)
+        self._edge.stopping.clear()
         host, port = server.server_address[:2]
         shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
         self._url = f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"
@@ -118,6 +168,7 @@ class Sandbox:
         server, self._server = self._server, None
         if server is None:
             return
+        self._edge.stopping.set()  # release connections held by a "timeout" token outage
         server.shutdown()
         server.close_connections()
         server.server_close()
@@ -224,12 +275,22 @@ class Sandbox:
 
     @property
     def token_budget(self) -> int:
-        """Successful ``client_credentials`` exchanges allowed in total (settable)."""
+        """Token POSTs per app window (production) or successful exchanges in total (settable).
+
+        Examples
+        --------
+        >>> sb = Sandbox(artists=0)
+        >>> sb.token_budget = 3; sb.token_budget
+        3
+        """
         return self._tokens.budget
 
     @token_budget.setter
     def token_budget(self, budget: int) -> None:
+        if not isinstance(budget, int) or isinstance(budget, bool) or budget < 0:
+            raise ValueError(f"token_budget must be an integer >= 0, got {budget!r}")
         self._tokens.budget = budget
+        self._edge.token_windows["app"].limit = budget
 
     # -- request log ---------------------------------------------------------------
     @property
@@ -253,15 +314,22 @@ class Sandbox:
         method: str | None = None,
         status: int | None = None,
         grant_type: str | None = None,
+        cause: str | tuple[str, ...] | None = None,
     ) -> int:
         """Count logged requests; ``path`` is an fnmatch glob on the path without query.
+
+        ``status`` is the status answered (``None`` in a record: connection dropped);
+        ``cause`` one cause or a tuple of them (see :class:`RequestRecord`), e.g.
+        ``"throttle"`` for answers of the request-rate limit.
 
         Examples
         --------
         >>> Sandbox(artists=0).count("/users/*/tracks", status=200)
         0
         """
-        return self._log.count(path, method=method, status=status, grant_type=grant_type)
+        return self._log.count(
+            path, method=method, status=status, grant_type=grant_type, cause=cause
+        )
 
     def clear_log(self) -> None:
         """Forget every logged request."""

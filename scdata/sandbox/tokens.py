@@ -3,7 +3,9 @@
 Behaves like ``https://secure.soundcloud.com/oauth/token``: RFC 6749 form requests with
 client credentials as HTTP Basic or form fields; ``client_credentials`` and
 ``refresh_token`` grants; JWT-looking access tokens; single-use refresh tokens; a budget
-of client-credentials exchanges; RFC 6749 style error bodies.
+of client-credentials exchanges (permissive mode; production mode uses the rolling windows
+of :mod:`scdata.sandbox.limits` instead); RFC 6749 style error bodies; optionally strict
+client authentication (RFC 6749 §2.3: one method per request).
 """
 
 from __future__ import annotations
@@ -13,15 +15,17 @@ import binascii
 import hashlib
 import hmac
 import json
+import math
 import secrets
 import threading
 import time
 import uuid
 from collections.abc import Mapping
 
-from .replies import NO_CACHE, Reply, json_reply
+from .formats import iso_duration, sc_time
+from .replies import NO_CACHE, Reply, cloudfront_headers, json_reply
 
-__all__ = ["TokenStore", "exchange", "parse_basic", "token_error"]
+__all__ = ["TokenStore", "exchange", "parse_basic", "token_error", "window_reply"]
 
 _NO_STORE = (("Pragma", "no-cache"),)
 
@@ -38,7 +42,8 @@ class TokenStore:
     client_id, client_secret
         The only valid client credentials.
     budget
-        Successful ``client_credentials`` exchanges allowed (refreshes are free).
+        Successful ``client_credentials`` exchanges allowed (refreshes are free), when
+        ``enforce_budget`` is true.
     ttl
         Access token lifetime in seconds (``expires_in``).
 
@@ -54,6 +59,7 @@ class TokenStore:
         self.client_id = client_id
         self.client_secret = client_secret
         self.budget = budget
+        self.enforce_budget = True
         self.ttl = ttl
         self.token_exchanges = 0
         self.refresh_exchanges = 0
@@ -74,7 +80,7 @@ class TokenStore:
     def client_credentials(self) -> dict[str, object] | None:
         """Issue a token pair for a ``client_credentials`` grant; ``None`` if over budget."""
         with self._lock:
-            if self.token_exchanges >= self.budget:
+            if self.enforce_budget and self.token_exchanges >= self.budget:
                 return None
             self.token_exchanges += 1
             return self._issue("client_credentials")
@@ -165,8 +171,18 @@ def token_error(status: int, error: str) -> Reply:
     return json_reply(status, {"error": error}, cache=NO_CACHE, headers=headers)
 
 
-def exchange(store: TokenStore, form: Mapping[str, str], authorization: str | None) -> Reply:
+def exchange(
+    store: TokenStore,
+    form: Mapping[str, str],
+    authorization: str | None,
+    *,
+    strict: bool = False,
+) -> Reply:
     """Answer a token request (form fields and ``Authorization`` header).
+
+    With ``strict``, a request authenticating the client twice (a ``Basic`` header and a
+    ``client_secret`` form field) is refused with ``400 invalid_request`` (RFC 6749 §2.3:
+    "The client MUST NOT use more than one authentication method in each request").
 
     Examples
     --------
@@ -174,8 +190,14 @@ def exchange(store: TokenStore, form: Mapping[str, str], authorization: str | No
     >>> form = {"grant_type": "client_credentials", "client_id": "id", "client_secret": "secret"}
     >>> exchange(store, form, None).status
     200
+    >>> basic = "Basic aWQ6c2VjcmV0"
+    >>> exchange(store, form, basic).status, exchange(store, form, basic, strict=True).body
+    (200, b'{"error":"invalid_request"}')
     """
-    credentials = parse_basic(authorization) or (form.get("client_id"), form.get("client_secret"))
+    basic = parse_basic(authorization)
+    if strict and basic is not None and "client_secret" in form:
+        return token_error(400, "invalid_request")
+    credentials = basic or (form.get("client_id"), form.get("client_secret"))
     if not store.check_client(*credentials):
         return token_error(401, "invalid_client")
     grant_type = form.get("grant_type")
@@ -192,3 +214,35 @@ def exchange(store: TokenStore, form: Mapping[str, str], authorization: str | No
     else:
         return token_error(400, "unsupported_grant_type")
     return json_reply(200, grant, cache="no-store", headers=_NO_STORE)
+
+
+def window_reply(window: str, limit: int, seconds: float, reset_epoch: float) -> Reply:
+    """Return the 429 of an exhausted token window (API-NOTES-2 §1.2).
+
+    ``"ip"``: the by-IP bucket body of ``samples/issue212_token_429_by_ip_2022.json``
+    (with ``reset_time``); ``"app"``: ``{"error": "rate_limit_exceeded"}`` with
+    ``www-authenticate: Basic`` as in ``samples/issue517_token_429_rate_limit_exceeded_2026.json``.
+
+    Examples
+    --------
+    >>> body = json.loads(window_reply("ip", 30, 3600, 0).body)
+    >>> body["errors"][0]["meta"]["rate_limit"]["bucket"], body["errors"][0]["meta"]["reset_time"]
+    ('by-ip', '1970/01/01 00:00:00 +0000')
+    >>> window_reply("app", 50, 43200, 0).body
+    b'{"error":"rate_limit_exceeded"}'
+    """
+    edge = cloudfront_headers()[:1]  # x-cache: Error from cloudfront
+    if window == "app":
+        reply = token_error(429, "rate_limit_exceeded")
+        return Reply(reply.status, reply.body, reply.headers + edge)
+    meta = {
+        "rate_limit": {
+            "bucket": "by-ip",
+            "max_nr_of_requests": limit,
+            "time_window": iso_duration(seconds),
+            "name": "client-credentials-exchange",
+        },
+        "remaining_requests": 0,
+        "reset_time": sc_time(math.ceil(reset_epoch)),
+    }
+    return json_reply(429, {"errors": [{"meta": meta}]}, cache=NO_CACHE, headers=edge)
