@@ -271,17 +271,14 @@ def _drop_seen(records: list, keys: list, seen: set[str], collection: str) -> li
     return kept
 
 
-def _page_to_arrow(
-    page: object, page_no: int, spec: _Spec, seen: set[str], issues: _Issues
-) -> pa.Table:
+def _page_to_arrow(page: object, spec: _Spec, seen: set[str], issues: _Issues) -> pa.Table:
     if isinstance(page, (dict, str, bytes)):
         raise TypeError(
             f"{spec.name}: each page must be a list of API objects (the page's 'collection'), "
             f"got a {type(page).__name__}; wrap a single list of objects as [objects]"
         )
-    if not isinstance(page, list):
-        page = list(page)  # type: ignore[call-overload]
-    records, keys = _objects_only(page, spec, issues)
+    items: list = page if isinstance(page, list) else list(page)  # type: ignore[call-overload]
+    records, keys = _objects_only(items, spec, issues)
     records = _tolerate_string_lists(_drop_seen(records, keys, seen, spec.name), spec)
     try:
         # One C++ pass over the dicts as a struct array: faster than from_pylist, which
@@ -413,7 +410,8 @@ def _tolerant_table(records: list, spec: _Spec, issues: _Issues) -> pa.Table:
     arrays = []
     for field in spec.nested:
         if not pa.types.is_struct(field.type):
-            arrays.append(_convert(_values(records, field.name), spec.by_path[(field.name,)], issues))
+            column = spec.by_path[(field.name,)]
+            arrays.append(_convert(_values(records, field.name), column, issues))
             continue
         parents = _values(records, field.name)
         bad = [p for p in parents if p is not None and not isinstance(p, dict)]
@@ -487,21 +485,28 @@ def _parse_timestamps(raw: pa.Array, col: Column, issues: _Issues) -> pa.Array:
 
 
 def _whole_numbers(array: pa.Array, col: Column, issues: _Issues) -> pa.Array:
-    """Doubles of an int column -> int64; a fraction is missing (and counted), not truncated."""
+    """Doubles of an int column -> int64; a fraction is missing (and counted), not truncated.
+
+    Also missing: a double beyond 2**53 (sent as a float, so its digits are not all known),
+    infinities and NaN (from Python dicts only; JSON has none).
+    """
     if array.type == pa.int64():
         return array
     try:
         return pc.cast(array, pa.int64())  # safe: raises on a fraction
     except pa.ArrowInvalid:
         pass
-    fraction = pc.not_equal(pc.floor(array), array).fill_null(False)
+    whole = pc.and_(
+        pc.equal(pc.floor(array), array), pc.less_equal(pc.abs(array), float(_EXACT_FLOAT))
+    )
+    bad = pc.and_(array.is_valid(), pc.invert(whole.fill_null(True)))
     issues.add(
         _column_label(col),
         "are not whole numbers and are missing (never truncated)",
-        pc.sum(fraction).as_py() or 0,
-        array.filter(fraction)[0].as_py(),
+        pc.sum(bad).as_py() or 0,
+        array.filter(bad)[0].as_py(),
     )
-    return pc.cast(pc.if_else(fraction, pa.scalar(None, array.type), array), pa.int64())
+    return pc.cast(pc.if_else(bad, pa.scalar(None, array.type), array), pa.int64())
 
 
 def _exact_ints(flat: pa.Table, spec: _Spec, issues: _Issues) -> pa.Table:
@@ -615,8 +620,8 @@ def _build(pages: Iterable[object], spec: _Spec) -> tuple[pa.Table, _Issues]:
     finished: list[pa.Table] = []
     pending: list[pa.Table] = []
     pending_rows = 0
-    for page_no, page in enumerate(pages):
-        table = _page_to_arrow(page, page_no, spec, seen, issues)
+    for page in pages:
+        table = _page_to_arrow(page, spec, seen, issues)
         pending.append(table)
         pending_rows += table.num_rows
         if pending_rows >= BATCH_ROWS:
@@ -624,9 +629,7 @@ def _build(pages: Iterable[object], spec: _Spec) -> tuple[pa.Table, _Issues]:
             pending, pending_rows = [], 0
     if pending or not finished:
         flat = (
-            _concat_raw(pending, spec, issues)
-            if pending
-            else spec.nested.empty_table().flatten()
+            _concat_raw(pending, spec, issues) if pending else spec.nested.empty_table().flatten()
         )
         finished.append(_finish_flat(flat, spec, issues))
     return (finished[0] if len(finished) == 1 else pa.concat_tables(finished)), issues
@@ -856,7 +859,7 @@ def tracks_page_table(page: list[dict]) -> pa.Table:
     ['soundcloud:tracks:1', 'soundcloud:tracks:2']
     """
     issues = _Issues()
-    table = _finish(_page_to_arrow(page, 0, _TRACKS, set(), issues), _TRACKS, issues)
+    table = _finish(_page_to_arrow(page, _TRACKS, set(), issues), _TRACKS, issues)
     return issues.attach(table)
 
 

@@ -227,7 +227,7 @@ TRACK_COLUMNS: tuple[Column, ...] = (
         "tag_list",
         "str",
         "Tags exactly as sent: space separated, multi-word tags in double quotes, "
-        "machine tags first; `\"\"` (no tags) is kept as `\"\"`.",
+        'machine tags first; `""` (no tags) is kept as `""`.',
         keep_empty=True,
     ),
     _c("tags", "list", "User tags parsed from `tag_list`, in order.", "tag_list", derived=True),
@@ -573,7 +573,8 @@ written by `scdata.export.to_parquet`. The index is a plain `RangeIndex`.
   for `bpm` is `12.5`, `"true"`/`"false"` (and `0`/`1`) in a boolean column are booleans,
   a number in a `str` column is its text (`2024` -> `"2024"`). An integer column takes a
   whole number written as a float (`12.0`, `"12.0"`), never a fraction: `12.5` in a count
-  is missing, not truncated to 12.
+  is missing, not truncated to 12. JSON `true`/`false` in a number column reads as 1/0
+  (Arrow's reading; no API has been seen to send one there).
 - **A value that still cannot be read never aborts a frame**: it is missing (`<NA>`,
   `NaN`, `NaT` or `None`), and one `scdata.schema.ParseWarning` per column and frame names
   the column, how many values, and one example (shortened; hidden if it looks like a

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import warnings
 from collections.abc import Iterator
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -420,6 +421,10 @@ def test_a_fraction_in_an_integer_column_is_never_truncated() -> None:
         df = tracks_frame([rows])
     assert df["playback_count"].tolist()[:2] == [12, pd.NA]
     assert df.loc[2, "playback_count"] == 30
+    odd = [track(i, playback_count=v) for i, v in enumerate([1e20, float("inf"), 2.0**53])]
+    with pytest.warns(ParseWarning, match="'playback_count': 2 values"):
+        df = tracks_frame([odd])  # a float beyond 2**53 has lost digits: missing too
+    assert df["playback_count"].tolist() == [pd.NA, pd.NA, 2**53]
 
 
 @pytest.mark.parametrize(
@@ -492,7 +497,8 @@ def test_lone_surrogates_are_replaced_not_fatal() -> None:
     assert df.loc[0, "title"] == "caf\ufffd"
     assert df.loc[0, "user_username"] == "\ufffd dj"
     pd.testing.assert_frame_equal(
-        table_to_frame(frames.tracks_page_table(rows)), df  # the client's per-page path too
+        table_to_frame(frames.tracks_page_table(rows)),
+        df,  # the client's per-page path too
     )
 
 

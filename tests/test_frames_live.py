@@ -168,7 +168,8 @@ def test_the_join_example_in_docs_columns_md_runs(sandbox, sandbox_env):
     scope: dict = {}
     exec(compile(code, "docs/columns.md", "exec"), scope)
     tracks = scope["tracks"]
-    expected = {u: sandbox.catalog.user(u)["followers_count"] for u in ("jowymusic", "bjork-unicode")}
+    names = ("jowymusic", "bjork-unicode")
+    expected = {u: sandbox.catalog.user(u)["followers_count"] for u in names}
     got = tracks.groupby("user_permalink")["user_followers_count"].first().to_dict()
     assert got == expected
     assert len(tracks) == sum(len(sandbox.catalog.tracks(u)) for u in expected)
