@@ -330,6 +330,8 @@ def records_frame(records: list[dict]) -> pd.DataFrame:
             s = s.astype("boolean")
         elif col.kind == "str":
             s = s.astype("str")
+            if not col.keep_empty:
+                s = s.where(s != "")  # the API's "" for "no value" is missing
         elif col.kind == "timestamp":
             s = pd.to_datetime(s, format=TIMESTAMP_FORMAT, utc=True).dt.as_unit("us")
         elif col.kind == "list":

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 import orjson
 import requests
 
+from . import jsonbody
 from .errors import APIError, OfflineError, UserNotFoundError
 from .session import SoundCloudSession
 from .userref import UserRef
@@ -101,7 +102,7 @@ class SoundCloudAPI:
                 body=response.text,
             )
         try:
-            return orjson.loads(response.content)
+            return jsonbody.loads(response.content)
         except orjson.JSONDecodeError:
             self._forget(response)
             raise APIError(
@@ -178,7 +179,7 @@ class SoundCloudAPI:
         if response.status_code != 200:
             return None
         try:
-            user = orjson.loads(response.content)
+            user = jsonbody.loads(response.content)
         except orjson.JSONDecodeError:
             return None
         return user if isinstance(user, dict) else None

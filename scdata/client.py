@@ -64,7 +64,7 @@ class Client:
     >>> import scdata
     >>> client = scdata.Client()  # or Client(client_id="...", client_secret="...")
     >>> client.tracks_df("jowymusic").shape
-    (347, 64)
+    (347, 59)
     """
 
     def __init__(self, **settings: Any) -> None:
@@ -382,7 +382,7 @@ class Client:
             tables = run_all(table, urns, workers)
         finally:
             bar.close()
-        table = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
+        table = concat_tracks(tables)  # keeps every user's record of unreadable values
         frame = table_to_frame(table, TRACK_COLUMNS)
         frame.attrs["fetched_at"] = fetched_at.isoformat()
         return frame

@@ -5,16 +5,22 @@ How a page becomes rows (all measured; see ``benchmarks/normalise.py``):
 1. Each page (a list of dicts) is converted to Arrow as soon as it arrives,
    with the nested schema declared in :mod:`scdata.schema`, in one C++ pass
    (``pa.array(page, type=struct)``). A generator of pages therefore keeps
-   only one page of Python dicts alive. Keys not in the schema are ignored; a
-   value of the wrong type raises :class:`~scdata.schema.SchemaError` naming
-   the column and the record.
+   only one page of Python dicts alive. Keys not in the schema are ignored.
+   Only when that pass fails (a value of another type: ``"1234"`` for an int,
+   a lone surrogate...) or an integer column holds a float (Arrow would
+   truncate ``12.5`` silently) is the page converted column by column, and
+   only the columns that fail value by value: what can be read is read
+   (numbers sent as strings, ``12.0``), the rest is missing and counted for one
+   :class:`~scdata.schema.ParseWarning` per column. Items that are not objects
+   are skipped (counted too).
 2. Records whose ``urn`` (or the urn built from ``id``) was already seen are
    dropped on the dicts, before conversion: the first one wins and no table is
    ever copied to remove rows.
 3. Every ~10,000 rows the converted pages are concatenated and *finished*
    with ``pyarrow.compute``: flattened (``user.username`` -> ``user_username``),
-   timestamps parsed, id/urn filled from each other, ``duration_s`` and the
-   tag columns derived. Batches keep the temporaries small.
+   timestamps parsed (the API's format at full speed; ISO 8601 only for the
+   values not in it), ``""`` in text columns made missing, id/urn filled from
+   each other, ``duration_s`` and the tag columns derived. Batches keep the temporaries small.
 4. ``to_pandas`` with nullable dtypes; list columns become ``object`` columns
    of Python lists (see ``docs/columns.md`` for why).
 
@@ -24,10 +30,14 @@ The result has the same columns, order and dtypes for 0, 1 or 100,000 rows.
 from __future__ import annotations
 
 import gc
+import json
+import math
 import re
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from itertools import islice, repeat
 from typing import Any
 
@@ -36,12 +46,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from scdata.jsonbody import without_surrogates
 from scdata.schema import (
     TIMESTAMP_FORMAT,
     TRACK_COLUMNS,
     USER_COLUMNS,
     Column,
-    SchemaError,
+    ParseWarning,
     arrow_schema,
     nested_arrow_schema,
 )
@@ -77,16 +88,18 @@ class _Spec:
     record: pa.StructType
     final: pa.Schema
     list_inputs: tuple[str, ...]
+    by_path: dict[tuple[str, ...], Column]
 
     @classmethod
     def of(cls, name: str, columns: tuple[Column, ...]) -> _Spec:
         nested = nested_arrow_schema(columns)
-        list_inputs = tuple(
-            c.source for c in columns if c.kind == "list" and not c.derived and len(c.path) == 1
-        )
+        read = [c for c in columns if not c.derived]
+        list_inputs = tuple(c.source for c in read if c.kind == "list" and len(c.path) == 1)
+        by_path = {c.path: c for c in read}
         return cls(
-            name, columns, nested, pa.struct(list(nested)), arrow_schema(columns), list_inputs
-        )
+            name, columns, nested, pa.struct(list(nested)), arrow_schema(columns), list_inputs,
+            by_path,
+        )  # fmt: skip
 
 
 _TRACKS = _Spec.of("tracks", TRACK_COLUMNS)
@@ -97,6 +110,83 @@ _DERIVED: dict[str, Callable[[dict[str, Any]], Any]] = {
 }
 
 
+# --------------------------------------------------------------------------- parse problems
+
+_ISSUES_KEY = b"scdata_parse_issues"
+_SECRETISH = re.compile(
+    r"(?i)token|secret|passw|bearer|oauth|authoriz|client_id|[A-Za-z0-9_\-+/=.]{32,}"
+)
+
+
+def _example(value: object) -> str:
+    """One offending value for a warning: shortened, hidden if it looks like a credential."""
+    text = repr(value)
+    if _SECRETISH.search(text):
+        return f"<a {type(value).__name__} hidden: it looks like a credential>"
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+class _Issues:
+    """Values that could not be read, per column: how many, what was expected, one example.
+
+    Carried in a table's schema metadata (so typed page copies keep them) and turned into
+    one :class:`~scdata.schema.ParseWarning` per column when a frame is built.
+    """
+
+    def __init__(self, found: dict[str, dict[str, Any]] | None = None) -> None:
+        self.found: dict[str, dict[str, Any]] = found or {}
+
+    def __bool__(self) -> bool:
+        return bool(self.found)
+
+    def add(self, key: str, problem: str, count: int, example: object) -> None:
+        if not count:
+            return
+        entry = self.found.get(key)
+        if entry is None:
+            self.found[key] = {"problem": problem, "count": count, "example": _example(example)}
+        else:
+            entry["count"] += count
+
+    def merge(self, other: _Issues) -> None:
+        for key, entry in other.found.items():
+            if key in self.found:
+                self.found[key]["count"] += entry["count"]
+            else:
+                self.found[key] = dict(entry)
+
+    @classmethod
+    def of(cls, table: pa.Table) -> _Issues:
+        raw = (table.schema.metadata or {}).get(_ISSUES_KEY)
+        if not raw:
+            return cls()
+        try:
+            found = json.loads(raw)
+        except ValueError:
+            return cls()
+        return cls(found if isinstance(found, dict) else None)
+
+    def attach(self, table: pa.Table) -> pa.Table:
+        """``table`` with these issues in its metadata (and none when there are none)."""
+        metadata = dict(table.schema.metadata or {})
+        metadata.pop(_ISSUES_KEY, None)
+        if self.found:
+            metadata[_ISSUES_KEY] = json.dumps(self.found).encode()
+        elif not table.schema.metadata or _ISSUES_KEY not in table.schema.metadata:
+            return table
+        return table.replace_schema_metadata(metadata or None)
+
+    def warn(self, table_name: str) -> None:
+        for key, entry in self.found.items():
+            count = entry["count"]
+            warnings.warn(
+                f"{table_name}: {key}: {count} value{'s' if count != 1 else ''} "
+                f"{entry['problem']}, e.g. {entry['example']}",
+                ParseWarning,
+                stacklevel=4,
+            )
+
+
 # --------------------------------------------------------------------------- raw pages -> Arrow
 
 
@@ -104,8 +194,27 @@ def _values(records: list, key: str) -> list:
     """``[r.get(key) for r in records]`` in C; None for records that are not dicts."""
     try:
         return list(map(dict.get, records, repeat(key)))
-    except TypeError:  # not all dicts: validation will name the bad record
+    except TypeError:  # not all dicts
         return [r.get(key) if isinstance(r, dict) else None for r in records]
+
+
+def _objects_only(page: list, spec: _Spec, issues: _Issues) -> tuple[list, list]:
+    """Skip the items that are not JSON objects (``null``...), with one warning.
+
+    Returns the objects and their ``urn`` values (read in the same C-speed pass that
+    finds a non-object).
+    """
+    try:
+        return page, list(map(dict.get, page, repeat("urn")))
+    except TypeError:
+        pass
+    bad = [r for r in page if not isinstance(r, dict)]
+    issues.add(
+        "items", f"of the collection are not {spec.name[:-1]} objects and were skipped",
+        len(bad), bad[0],
+    )  # fmt: skip
+    records = [r for r in page if isinstance(r, dict)]
+    return records, [r.get("urn") for r in records]
 
 
 def _tolerate_string_lists(records: list, spec: _Spec) -> list:
@@ -122,23 +231,32 @@ def _tolerate_string_lists(records: list, spec: _Spec) -> list:
     return records
 
 
-def _drop_seen(records: list, seen: set[str], collection: str) -> list:
+def _key_of(record: dict, prefix: str) -> str | None:
+    """The urn a record would get from its id (an int, or digits in a string)."""
+    rid = record.get("id")
+    if type(rid) is int:
+        return prefix + str(rid)
+    if type(rid) is str and rid.strip().isascii() and rid.strip().isdigit():
+        return prefix + str(int(rid))
+    return None
+
+
+def _drop_seen(records: list, keys: list, seen: set[str], collection: str) -> list:
     """Drop the records whose urn (or the urn built from their id) is in `seen`.
 
     Done on the dicts, before Arrow, so no table is ever copied to remove rows.
-    Records without a usable key are kept (validation reports bad ones later).
+    Records without a usable key are kept. An empty urn counts as none.
     """
-    keys = _values(records, "urn")
-    if None in keys:
+    if None in keys or "" in keys:
         prefix = f"soundcloud:{collection}:"
         for i, key in enumerate(keys):
-            record = records[i]
-            if key is None and isinstance(record, dict) and type(record.get("id")) is int:
-                keys[i] = prefix + str(record["id"])
+            if key is None or key == "":
+                keys[i] = _key_of(records[i], prefix)
     try:
         unique = set(keys)
-    except TypeError:  # an unhashable urn: validation will name it
-        return records
+    except TypeError:  # an unhashable urn: it is not a key
+        keys = [k if isinstance(k, str) else None for k in keys]
+        unique = set(keys)
     unique.discard(None)
     if len(unique) == len(keys) and seen.isdisjoint(unique):
         seen.update(unique)
@@ -153,107 +271,288 @@ def _drop_seen(records: list, seen: set[str], collection: str) -> list:
     return kept
 
 
-def _label(page_no: int, page: list, record: object) -> str:
-    position = next((i for i, r in enumerate(page) if r is record), None)
-    where = f"page {page_no}" if position is None else f"page {page_no}, item {position}"
-    if isinstance(record, dict):
-        for key in ("urn", "id", "permalink_url"):
-            if record.get(key) is not None:
-                return f"{where}, {key}={record[key]!r}"
-    return where
-
-
-def _diagnose(
-    records: list, page: list, page_no: int, spec: _Spec, error: Exception
-) -> SchemaError:
-    """Find which column and record broke a page conversion, for a readable error."""
-    for record in records:
-        if not isinstance(record, dict):
-            return SchemaError(
-                f"{spec.name}: expected a JSON object (dict), got a {type(record).__name__} "
-                f"{record!r:.80} ({_label(page_no, page, record)})"
-            )
-    for field in spec.nested:
-        if not pa.types.is_struct(field.type):
-            continue
-        for record in records:
-            value = record.get(field.name)
-            if value is not None and not isinstance(value, dict):
-                return SchemaError(
-                    f"columns {field.name}_* (API field {field.name!r}): expected an object or "
-                    f"null, got {value!r:.80} ({type(value).__name__}) "
-                    f"({_label(page_no, page, record)})"
-                )
-    for col in spec.columns:
-        if col.derived:
-            continue
-        for record in records:
-            value: Any = record
-            for key in col.path:
-                value = value.get(key) if isinstance(value, dict) else None
-            if value is None:
-                continue
-            try:
-                pa.array([value], type=col.raw_arrow_type)
-            except _CONVERSION_ERRORS as exc:
-                expected = "a string" if col.kind == "timestamp" else col.kind
-                return SchemaError(
-                    f"column {col.name!r} (API field {col.source!r}): expected {expected}, got "
-                    f"{value!r:.80} ({type(value).__name__}) ({_label(page_no, page, record)}): "
-                    f"{exc}"
-                )
-    return SchemaError(f"{spec.name}: page {page_no} does not fit the schema: {error}")
-
-
-def _page_to_arrow(page: object, page_no: int, spec: _Spec, seen: set[str]) -> pa.Table:
+def _page_to_arrow(page: object, spec: _Spec, seen: set[str], issues: _Issues) -> pa.Table:
     if isinstance(page, (dict, str, bytes)):
         raise TypeError(
             f"{spec.name}: each page must be a list of API objects (the page's 'collection'), "
             f"got a {type(page).__name__}; wrap a single list of objects as [objects]"
         )
-    if not isinstance(page, list):
-        page = list(page)  # type: ignore[call-overload]
-    records = _tolerate_string_lists(_drop_seen(page, seen, spec.name), spec)
+    items: list = page if isinstance(page, list) else list(page)  # type: ignore[call-overload]
+    records, keys = _objects_only(items, spec, issues)
+    records = _tolerate_string_lists(_drop_seen(records, keys, seen, spec.name), spec)
     try:
         # One C++ pass over the dicts as a struct array: faster than from_pylist, which
         # builds a Python list per column. Keys not in the schema are ignored.
         return pa.Table.from_struct_array(pa.array(records, type=spec.record))
-    except _CONVERSION_ERRORS as exc:
-        raise _diagnose(records, page, page_no, spec, exc) from exc
+    except _CONVERSION_ERRORS:
+        return _tolerant_table(records, spec, issues)  # convert column by column
+
+
+# --------------------------------------------------------------------------- the slow path
+
+_BAD = object()
+_INT_TEXT = re.compile(r"[+-]?[0-9]+(?:\.0*)?")
+_FLOAT_TEXT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+_EXACT_FLOAT = 2**53  # beyond this a float no longer holds every integer
+
+
+def _as_int(v: Any) -> Any:
+    if type(v) is bool:
+        return _BAD
+    if isinstance(v, float):
+        v = int(v) if v.is_integer() and abs(v) <= _EXACT_FLOAT else _BAD
+    elif isinstance(v, str):
+        text = v.strip()
+        v = int(text.split(".")[0]) if _INT_TEXT.fullmatch(text) else _BAD
+    if isinstance(v, int) and _INT64_MIN <= v <= _INT64_MAX:
+        return v
+    return _BAD
+
+
+def _as_float(v: Any) -> Any:
+    if type(v) is bool:
+        return _BAD
+    if isinstance(v, str):
+        v = v.strip()
+        if not _FLOAT_TEXT.fullmatch(v):
+            return _BAD
+    if isinstance(v, (int, float, str)):
+        try:
+            number = float(v)
+        except OverflowError:
+            return _BAD
+        return number if math.isfinite(number) else _BAD
+    return _BAD
+
+
+def _as_bool(v: Any) -> Any:
+    if type(v) is bool:
+        return v
+    if type(v) is int and v in (0, 1):
+        return bool(v)
+    if isinstance(v, str):
+        return {"true": True, "false": False, "1": True, "0": False}.get(v.strip().lower(), _BAD)
+    return _BAD
+
+
+def _as_str(v: Any) -> Any:
+    if isinstance(v, str):
+        return without_surrogates(v)
+    if type(v) is int or type(v) is float:
+        return str(v)
+    return _BAD
+
+
+def _as_text(v: Any) -> Any:  # a timestamp, still a string at this stage
+    return without_surrogates(v) if isinstance(v, str) else _BAD
+
+
+def _as_list(v: Any) -> Any:
+    if isinstance(v, str):
+        return [code for code in _COUNTRY_SPLIT.split(without_surrogates(v)) if code]
+    if isinstance(v, list) and all(x is None or isinstance(x, str) for x in v):
+        return [without_surrogates(x) for x in v]
+    return _BAD
+
+
+_COERCE: dict[str, tuple[Callable[[Any], Any], str]] = {
+    "int": (_as_int, "are not whole numbers (int64)"),
+    "float": (_as_float, "are not numbers"),
+    "bool": (_as_bool, "are not booleans"),
+    "str": (_as_str, "are not strings"),
+    "timestamp": (_as_text, "are not timestamps"),
+    "list": (_as_list, "are not lists of strings"),
+}
+
+
+def _column_label(col: Column) -> str:
+    if col.source == col.name:
+        return f"column {col.name!r}"
+    return f"column {col.name!r} (API field {col.source!r})"
+
+
+def _convert(values: list, col: Column, issues: _Issues) -> pa.Array:
+    """One column's values -> Arrow: at C speed when they fit, else value by value.
+
+    An int column comes back as exact doubles when it can (like the fast path), else as
+    int64 (an integer beyond 2**53); fractions are refused later, in :func:`_exact_ints`.
+    """
+    typ = col.raw_arrow_type
+    try:
+        return pa.array(values, type=typ)
+    except _CONVERSION_ERRORS:
+        pass
+    coerce, problem = _COERCE[col.kind]
+    out: list = []
+    bad: list = []
+    for value in values:
+        if value is None:
+            out.append(None)
+            continue
+        fixed = coerce(value)
+        if fixed is _BAD:
+            bad.append(value)
+            fixed = None
+        out.append(fixed)
+    if bad:
+        issues.add(_column_label(col), problem + " and are missing", len(bad), bad[0])
+    if col.kind == "int":
+        try:
+            return pa.array(out, type=typ)
+        except pa.ArrowInvalid:  # beyond 2**53: only int64 holds it exactly
+            return pa.array(out, type=pa.int64())
+    return pa.array(out, type=typ)
+
+
+def _tolerant_table(records: list, spec: _Spec, issues: _Issues) -> pa.Table:
+    """Build the raw table column by column, reading what can be read, the rest missing."""
+    arrays = []
+    for field in spec.nested:
+        if not pa.types.is_struct(field.type):
+            column = spec.by_path[(field.name,)]
+            arrays.append(_convert(_values(records, field.name), column, issues))
+            continue
+        parents = _values(records, field.name)
+        bad = [p for p in parents if p is not None and not isinstance(p, dict)]
+        if bad:
+            issues.add(
+                f"field {field.name!r} (columns {field.name}_*)",
+                "are not objects; their columns are missing", len(bad), bad[0],
+            )  # fmt: skip
+        objects = [p if isinstance(p, dict) else None for p in parents]
+        children = [
+            _convert(
+                [None if o is None else o.get(child.name) for o in objects],
+                spec.by_path[(field.name, child.name)],
+                issues,
+            )
+            for child in field.type
+        ]
+        mask = pa.array([o is None for o in objects], pa.bool_())
+        fields = [pa.field(f.name, a.type) for f, a in zip(field.type, children, strict=True)]
+        arrays.append(pa.StructArray.from_arrays(children, fields=fields, mask=mask))
+    return pa.Table.from_arrays(arrays, names=spec.nested.names)
 
 
 # --------------------------------------------------------------------------- Arrow finishing
 
+_UTC_US = pa.timestamp("us", tz="UTC")
+#: ISO 8601 with a zone (``Z`` or an offset), as Arrow's cast reads it.
+_ISO_8601 = (
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?"
+    r"(Z|[+-][0-9]{2}(:?[0-9]{2})?)$"
+)
 
-def _parse_timestamps(raw: pa.Array, col: Column) -> pa.Array:
+
+def _iso_value(text: str | None) -> datetime | None:
+    if text is None:
+        return None
     try:
-        parsed = pc.strptime(raw, format=TIMESTAMP_FORMAT, unit="s")
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return value.astimezone(UTC) if value.tzinfo is not None else None
+
+
+def _parse_timestamps(raw: pa.Array, col: Column, issues: _Issues) -> pa.Array:
+    """The API's format at full speed; ISO 8601 only for the values that are not in it."""
+    try:
+        return pc.strptime(raw, format=TIMESTAMP_FORMAT, unit="s").cast(_UTC_US)
     except pa.ArrowInvalid:
-        lenient = pc.strptime(raw, format=TIMESTAMP_FORMAT, unit="s", error_is_null=True)
-        bad = pc.and_(raw.is_valid(), lenient.is_null())
-        first = raw.filter(bad)[0].as_py()
-        raise SchemaError(
-            f"column {col.name!r} (API field {col.source!r}): expected a timestamp like "
-            f"'2011/04/06 15:37:43 +0000', got {first!r:.80} "
-            f"(in {pc.sum(bad).as_py()} record(s))"
-        ) from None
-    return parsed.cast(pa.timestamp("us", tz="UTC"))
+        pass
+    parsed = pc.strptime(raw, format=TIMESTAMP_FORMAT, unit="s", error_is_null=True)
+    parsed = parsed.cast(_UTC_US)
+    iso = pc.and_(parsed.is_null(), pc.match_substring_regex(raw, _ISO_8601).fill_null(False))
+    if pc.any(iso).as_py():
+        candidates = pc.if_else(iso, raw, pa.scalar(None, raw.type))
+        try:
+            more = pc.cast(candidates, _UTC_US)
+        except pa.ArrowInvalid:  # e.g. month 13, or nanoseconds: one value at a time
+            more = pa.array([_iso_value(v) for v in candidates.to_pylist()], type=_UTC_US)
+        parsed = pc.coalesce(parsed, more)
+    bad = pc.and_(raw.is_valid(), parsed.is_null())
+    count = pc.sum(bad).as_py() or 0
+    if count:
+        issues.add(
+            _column_label(col),
+            "are not timestamps like '2011/04/06 15:37:43 +0000' or ISO 8601 with a zone "
+            "and are missing",
+            count,
+            raw.filter(bad)[0].as_py(),
+        )
+    return parsed
 
 
-def _fill_id_urn(arrays: dict[str, Any], id_col: Column, urn_col: Column) -> None:
+def _whole_numbers(array: pa.Array, col: Column, issues: _Issues) -> pa.Array:
+    """Doubles of an int column -> int64; a fraction is missing (and counted), not truncated.
+
+    Also missing: a double beyond 2**53 (sent as a float, so its digits are not all known),
+    infinities and NaN (from Python dicts only; JSON has none).
+    """
+    if array.type == pa.int64():
+        return array
+    try:
+        return pc.cast(array, pa.int64())  # safe: raises on a fraction
+    except pa.ArrowInvalid:
+        pass
+    whole = pc.and_(
+        pc.equal(pc.floor(array), array), pc.less_equal(pc.abs(array), float(_EXACT_FLOAT))
+    )
+    bad = pc.and_(array.is_valid(), pc.invert(whole.fill_null(True)))
+    issues.add(
+        _column_label(col),
+        "are not whole numbers and are missing (never truncated)",
+        pc.sum(bad).as_py() or 0,
+        array.filter(bad)[0].as_py(),
+    )
+    return pc.cast(pc.if_else(bad, pa.scalar(None, array.type), array), pa.int64())
+
+
+def _exact_ints(flat: pa.Table, spec: _Spec, issues: _Issues) -> pa.Table:
+    """A flattened raw table with every int column as int64 (fractions missing)."""
+    for col in spec.columns:
+        if col.kind == "int" and not col.derived:
+            name = ".".join(col.path)
+            i = flat.schema.get_field_index(name)
+            column = _whole_numbers(flat.column(i).combine_chunks(), col, issues)
+            flat = flat.set_column(i, name, column)
+    return flat
+
+
+def _blank_to_null(array: pa.Array) -> pa.Array:
+    """``""`` -> null (the API's "no value" in free text), without copying when there is none."""
+    if array.null_count == len(array):
+        return array
+    empty = pc.equal(pc.binary_length(array), 0)
+    if not pc.any(empty).as_py():
+        return array
+    return pc.if_else(empty, pa.scalar(None, array.type), array)
+
+
+def _ids_from_urns(urns: pa.Array, id_col: Column, urn_col: Column, issues: _Issues) -> pa.Array:
+    collection = id_col.urn_collection
+    match = pc.extract_regex(urns, pattern=rf"^soundcloud:{collection}:(?P<n>[0-9]+)$")
+    digits = pc.struct_field(match, [0])
+    try:
+        return pc.cast(digits, pa.int64())
+    except pa.ArrowInvalid:  # a number beyond int64: that one id is missing
+        values = [None if d is None else int(d) for d in digits.to_pylist()]
+        bad = [v for v in values if v is not None and v > _INT64_MAX]
+        issues.add(
+            f"{_column_label(id_col)} from {urn_col.name!r}",
+            "do not fit a 64-bit integer and are missing", len(bad), bad[0] if bad else None,
+        )  # fmt: skip
+        return pa.array([v if v is not None and v <= _INT64_MAX else None for v in values],
+                        type=pa.int64())  # fmt: skip
+
+
+def _fill_id_urn(arrays: dict[str, Any], id_col: Column, urn_col: Column, issues: _Issues) -> None:
     """Fill the id from the urn and the urn from the id where one of them is missing."""
     collection = id_col.urn_collection
     ids, urns = arrays[id_col.name], arrays[urn_col.name]
     if ids.null_count:
-        match = pc.extract_regex(urns, pattern=rf"^soundcloud:{collection}:(?P<n>[0-9]+)$")
-        try:
-            parsed = pc.cast(pc.struct_field(match, [0]), pa.int64())
-        except pa.ArrowInvalid as exc:
-            raise SchemaError(
-                f"column {urn_col.name!r} (API field {urn_col.source!r}): id in a urn does not "
-                f"fit a 64-bit integer: {exc}"
-            ) from None
-        arrays[id_col.name] = pc.coalesce(ids, parsed)
+        arrays[id_col.name] = pc.coalesce(ids, _ids_from_urns(urns, id_col, urn_col, issues))
     if urns.null_count:
         prefix = pa.scalar(f"soundcloud:{collection}:", urns.type)
         separator = pa.scalar("", urns.type)
@@ -261,22 +560,44 @@ def _fill_id_urn(arrays: dict[str, Any], id_col: Column, urn_col: Column) -> Non
         arrays[urn_col.name] = pc.coalesce(urns, built)
 
 
-def _finish(raw: pa.Table, spec: _Spec) -> pa.Table:
+def _finish(raw: pa.Table, spec: _Spec, issues: _Issues) -> pa.Table:
     """Raw nested batch -> the final schema: flatten, parse, derive, order."""
-    flat = raw.combine_chunks().flatten()
+    return _finish_flat(raw.combine_chunks().flatten(), spec, issues)
+
+
+def _concat_raw(tables: list[pa.Table], spec: _Spec, issues: _Issues) -> pa.Table:
+    """Concatenate raw page tables; flattened with exact ints when their types differ.
+
+    They differ only when a page held an integer beyond 2**53 (int64 instead of double).
+    """
+    if all(t.schema.equals(tables[0].schema) for t in tables[1:]):
+        return pa.concat_tables(tables).combine_chunks().flatten()
+    flat = [_exact_ints(t.combine_chunks().flatten(), spec, issues) for t in tables]
+    return pa.concat_tables(flat).combine_chunks()
+
+
+def _finish_flat(flat: pa.Table, spec: _Spec, issues: _Issues) -> pa.Table:
+    """Flattened raw batch -> the final schema: parse, derive, order."""
     arrays: dict[str, Any] = {}
     for col in spec.columns:
         if col.derived:
             continue
-        column = flat.column(".".join(col.path)).chunk(0)
-        arrays[col.name] = _parse_timestamps(column, col) if col.kind == "timestamp" else column
+        column = flat.column(".".join(col.path))
+        column = column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+        if col.kind == "int":
+            column = _whole_numbers(column, col, issues)
+        elif col.kind == "timestamp":
+            column = _parse_timestamps(column, col, issues)
+        elif col.kind == "str" and not col.keep_empty:
+            column = _blank_to_null(column)
+        arrays[col.name] = column
 
     pairs: dict[str, dict[str, Column]] = {}
     for col in spec.columns:
         if col.urn_collection:
             pairs.setdefault(col.urn_collection, {})[col.kind] = col
     for pair in pairs.values():
-        _fill_id_urn(arrays, pair["int"], pair["str"])
+        _fill_id_urn(arrays, pair["int"], pair["str"], issues)
 
     names = {c.name for c in spec.columns}
     if "tags" in names:
@@ -287,28 +608,31 @@ def _finish(raw: pa.Table, spec: _Spec) -> pa.Table:
     return pa.Table.from_arrays([arrays[c.name] for c in spec.columns], schema=spec.final)
 
 
-def _build(pages: Iterable[object], spec: _Spec) -> pa.Table:
+def _build(pages: Iterable[object], spec: _Spec) -> tuple[pa.Table, _Issues]:
     """Stream pages to Arrow; finish every ~BATCH_ROWS rows so temporaries stay small."""
     if isinstance(pages, (dict, str, bytes)):
         raise TypeError(
             f"{spec.name}: expected an iterable of pages (lists of dicts), "
             f"got a {type(pages).__name__}"
         )
+    issues = _Issues()
     seen: set[str] = set()
     finished: list[pa.Table] = []
     pending: list[pa.Table] = []
     pending_rows = 0
-    for page_no, page in enumerate(pages):
-        table = _page_to_arrow(page, page_no, spec, seen)
+    for page in pages:
+        table = _page_to_arrow(page, spec, seen, issues)
         pending.append(table)
         pending_rows += table.num_rows
         if pending_rows >= BATCH_ROWS:
-            finished.append(_finish(pa.concat_tables(pending), spec))
+            finished.append(_finish_flat(_concat_raw(pending, spec, issues), spec, issues))
             pending, pending_rows = [], 0
     if pending or not finished:
-        raw = pa.concat_tables(pending) if pending else spec.nested.empty_table()
-        finished.append(_finish(raw, spec))
-    return finished[0] if len(finished) == 1 else pa.concat_tables(finished)
+        flat = (
+            _concat_raw(pending, spec, issues) if pending else spec.nested.empty_table().flatten()
+        )
+        finished.append(_finish_flat(flat, spec, issues))
+    return (finished[0] if len(finished) == 1 else pa.concat_tables(finished)), issues
 
 
 def _batched(items: Iterable[dict], size: int) -> Iterator[list[dict]]:
@@ -391,12 +715,20 @@ def table_to_frame(table: pa.Table, columns: tuple[Column, ...] = TRACK_COLUMNS)
     pandas.DataFrame
         With a plain ``RangeIndex``.
 
+    Warns
+    -----
+    scdata.schema.ParseWarning
+        Once per column, when the table's pages held values that could not be read
+        (recorded by :func:`tracks_page_table`; they are missing in the frame).
+
     Examples
     --------
     >>> df = table_to_frame(tracks_table([[{"id": 1, "playback_count": None}]]))
     >>> df.loc[0, "urn"], df["playback_count"].dtype
     ('soundcloud:tracks:1', Int64Dtype())
     """
+    name = "users" if columns is USER_COLUMNS else "tracks"
+    _Issues.of(table).warn(name)
     declared = {c.name: c for c in columns}
     list_names = [
         name for name in table.column_names if name in declared and declared[name].kind == "list"
@@ -437,11 +769,15 @@ def tracks_table(pages: Iterable[list[dict]]) -> pa.Table:
     pyarrow.Table
         Columns and types of ``scdata.schema.arrow_schema(TRACK_COLUMNS)``.
 
+    Warns
+    -----
+    scdata.schema.ParseWarning
+        Once per column: values that could not be read as the column's type
+        (after reading numbers sent as strings, ISO 8601 timestamps...) are
+        missing; items that are not objects are skipped. Never raises for data.
+
     Raises
     ------
-    scdata.schema.SchemaError
-        A value has the wrong type (e.g. ``"12"`` for an int); the message
-        names the column and the record.
     TypeError
         `pages` is not an iterable of lists (e.g. a single dict).
 
@@ -456,7 +792,9 @@ def tracks_table(pages: Iterable[list[dict]]) -> pa.Table:
     >>> t.num_rows, t.column("urn")[0].as_py(), t.column("tags")[0].as_py()
     (1, 'soundcloud:tracks:13158665', ['hip hop', 'trap'])
     """
-    return _build(pages, _TRACKS)
+    table, issues = _build(pages, _TRACKS)
+    issues.warn("tracks")
+    return table
 
 
 def tracks_frame(pages: Iterable[list[dict]]) -> pd.DataFrame:
@@ -474,10 +812,10 @@ def tracks_frame(pages: Iterable[list[dict]]) -> pd.DataFrame:
         One row per distinct track ``urn``, columns as in ``docs/columns.md``
         (``scdata.schema.TRACK_COLUMNS``), a plain ``RangeIndex``.
 
-    Raises
-    ------
-    scdata.schema.SchemaError
-        A value has the wrong type; the message names the column.
+    Warns
+    -----
+    scdata.schema.ParseWarning
+        Once per column with values that could not be read (they are missing).
 
     See Also
     --------
@@ -498,6 +836,12 @@ def tracks_frame(pages: Iterable[list[dict]]) -> pd.DataFrame:
     Timestamp('2011-04-06 15:37:43+0000', tz='UTC')
     >>> df.loc[0, "playback_count"] is pd.NA, df.loc[0, "machine_tags"]
     (True, ['soundcloud:source=iphone-record'])
+
+    Numbers sent as strings and ISO 8601 timestamps are read:
+
+    >>> df = tracks_frame([[{"id": "5", "bpm": "12.5", "created_at": "2020-07-16T16:09:54Z"}]])
+    >>> df.loc[0, "id"], df.loc[0, "bpm"], df.loc[0, "created_at"]
+    (np.int64(5), np.float64(12.5), Timestamp('2020-07-16 16:09:54+0000', tz='UTC'))
     """
     return table_to_frame(tracks_table(pages), TRACK_COLUMNS)
 
@@ -506,17 +850,23 @@ def tracks_page_table(page: list[dict]) -> pa.Table:
     """The typed table of one API page (final schema), for keeping beside the HTTP cache.
 
     Duplicates inside the page are dropped; :func:`concat_tracks` drops those across pages.
+    Values that could not be read are recorded in the table's metadata, not warned about:
+    :func:`table_to_frame` warns once per column for the whole frame.
 
     Examples
     --------
     >>> tracks_page_table([{"id": 1}, {"id": 1}, {"id": 2}]).column("urn").to_pylist()
     ['soundcloud:tracks:1', 'soundcloud:tracks:2']
     """
-    return _finish(_page_to_arrow(page, 0, _TRACKS, set()), _TRACKS)
+    issues = _Issues()
+    table = _finish(_page_to_arrow(page, _TRACKS, set(), issues), _TRACKS, issues)
+    return issues.attach(table)
 
 
 def concat_tracks(tables: Iterable[pa.Table]) -> pa.Table:
     """Concatenate typed track tables, keeping the first row of each ``urn``.
+
+    The tables' records of values that could not be read are merged into the result's.
 
     Examples
     --------
@@ -528,10 +878,13 @@ def concat_tracks(tables: Iterable[pa.Table]) -> pa.Table:
     0
     """
     tables = list(tables)
+    issues = _Issues()
+    for table in tables:
+        issues.merge(_Issues.of(table))
     if len(tables) > 1:
         whole = pa.concat_tables(tables)
         if pc.count_distinct(whole.column("urn")).as_py() == whole.num_rows:
-            return whole  # the usual case: no duplicates, no Python loop over the rows
+            return issues.attach(whole)  # the usual case: no duplicates, no loop over rows
     seen: set[str] = set()
     kept: list[pa.Table] = []
     for table in tables:
@@ -542,7 +895,7 @@ def concat_tracks(tables: Iterable[pa.Table]) -> pa.Table:
         kept.append(table if all(first) else table.filter(pa.array(first)))
     if not kept:
         return _TRACKS.final.empty_table()
-    return kept[0] if len(kept) == 1 else pa.concat_tables(kept)
+    return issues.attach(kept[0] if len(kept) == 1 else pa.concat_tables(kept))
 
 
 def users_table(users: Iterable[dict]) -> pa.Table:
@@ -560,10 +913,10 @@ def users_table(users: Iterable[dict]) -> pa.Table:
         Columns and types of ``scdata.schema.arrow_schema(USER_COLUMNS)``;
         duplicate ``urn`` rows dropped, keeping the first.
 
-    Raises
-    ------
-    scdata.schema.SchemaError
-        A value has the wrong type; the message names the column.
+    Warns
+    -----
+    scdata.schema.ParseWarning
+        Once per column with values that could not be read (they are missing).
 
     Examples
     --------
@@ -571,7 +924,9 @@ def users_table(users: Iterable[dict]) -> pa.Table:
     >>> t.column("id")[0].as_py(), t.column("followers_count")[0].as_py()
     (3699101, 0)
     """
-    return _build(_batched(users, USER_BATCH_SIZE), _USERS)
+    table, issues = _build(_batched(users, USER_BATCH_SIZE), _USERS)
+    issues.warn("users")
+    return table
 
 
 def users_frame(users: Iterable[dict]) -> pd.DataFrame:
@@ -590,8 +945,8 @@ def users_frame(users: Iterable[dict]) -> pd.DataFrame:
     Examples
     --------
     >>> df = users_frame([{"id": 3699101, "username": "Alex Stevenson", "city": ""}])
-    >>> df.loc[0, ["urn", "username", "city"]].tolist()
-    ['soundcloud:users:3699101', 'Alex Stevenson', '']
+    >>> df.loc[0, ["urn", "username"]].tolist(), df["city"].isna().all()
+    (['soundcloud:users:3699101', 'Alex Stevenson'], np.True_)
     >>> df["followers_count"].isna().all()
     np.True_
     """

@@ -35,6 +35,7 @@ __all__ = [
     "USER_COLUMNS",
     "Column",
     "Kind",
+    "ParseWarning",
     "SchemaError",
     "arrow_schema",
     "column_names",
@@ -44,8 +45,11 @@ __all__ = [
     "pandas_dtypes",
 ]
 
-#: Bumped whenever a column is added, removed, renamed or changes type.
-SCHEMA_VERSION = "1"
+#: Bumped whenever a column is added, removed, renamed or changes type, or a value is read
+#: differently (typed page copies kept beside the cache are keyed by it).
+#: 2: the embedded user's counts are gone (``user_followers_count``...: zeroed or absent in
+#: real track collections); ``""`` in a text column is missing; tolerant parsing.
+SCHEMA_VERSION = "2"
 
 #: How the public API writes every timestamp (always UTC, literal ``+0000``).
 TIMESTAMP_FORMAT = "%Y/%m/%d %H:%M:%S %z"
@@ -68,10 +72,19 @@ KINDS: dict[str, dict[str, str]] = {
 
 
 class SchemaError(ValueError):
-    """An API value does not fit its declared column (e.g. ``"12"`` for an int).
+    """A frame or table does not fit its declared columns (e.g. in ``scdata.to_parquet``).
 
-    The message names the column, the API field, the offending value and the
-    record it came from.
+    The message names the column. Building a frame from API data never raises it: a value
+    that cannot be read becomes missing with a :class:`ParseWarning`.
+    """
+
+
+class ParseWarning(UserWarning):
+    """Some API values could not be read as their column's type and are missing (``<NA>``).
+
+    One warning per column and frame, naming the column, how many values, and one example
+    (shortened, and hidden if it looks like a credential). Filter it with
+    ``warnings.simplefilter("error", scdata.schema.ParseWarning)`` to make it fatal.
     """
 
 
@@ -99,6 +112,9 @@ class Column:
         For the id/urn pair of one object: the URN collection (``"tracks"``,
         ``"users"``). Each one of the pair is filled in from the other when
         the API omits it.
+    keep_empty : bool, default False
+        For a ``str`` column: keep ``""`` as ``""``. By default an empty string,
+        which the API sends for "no value" in free-text fields, is missing.
 
     Examples
     --------
@@ -116,6 +132,7 @@ class Column:
     derived: bool = False
     values: tuple[str, ...] = ()
     urn_collection: str | None = None
+    keep_empty: bool = False
 
     @property
     def path(self) -> tuple[str, ...]:
@@ -129,7 +146,7 @@ class Column:
 
     @property
     def raw_arrow_type(self) -> pa.DataType:
-        """The Arrow type the raw JSON value is read as."""
+        """The Arrow type the raw JSON value is read as (``double`` for an int, then checked)."""
         return _ARROW_RAW[self.kind]
 
     @property
@@ -139,7 +156,11 @@ class Column:
 
 
 _ARROW_RAW: dict[str, pa.DataType] = {
-    "int": pa.int64(),
+    # JSON numbers of an int column are read as doubles first: Arrow checks that every
+    # integer is exact there (|n| <= 2**53, else the page takes the exact, slower path),
+    # and a fraction (12.5) can then be found and refused; read as int64, Arrow would
+    # truncate it to 12 without a word.
+    "int": pa.float64(),
     "float": pa.float64(),
     "bool": pa.bool_(),
     "str": pa.large_string(),
@@ -148,6 +169,7 @@ _ARROW_RAW: dict[str, pa.DataType] = {
 }
 _ARROW_FINAL: dict[str, pa.DataType] = {
     **_ARROW_RAW,
+    "int": pa.int64(),
     "timestamp": pa.timestamp("us", tz="UTC"),
 }
 _PANDAS: dict[str, object] = {
@@ -191,7 +213,11 @@ TRACK_COLUMNS: tuple[Column, ...] = (
     ),
     _c("kind", "str", "Object type, always `track`.", values=("track",)),
     _c("title", "str", "Track title."),
-    _c("permalink_url", "str", "Public page, `https://soundcloud.com/<user>/<track>`."),
+    _c(
+        "permalink_url",
+        "str",
+        "Public page, `https://soundcloud.com/<user>/<track>`, raw (may carry `?utm_...`).",
+    ),
     _c("uri", "str", "API URL of the track (opaque: may hold the id or the URN)."),
     _c("created_at", "timestamp", "Upload time."),
     _c("duration", "int", "Length in milliseconds."),
@@ -201,7 +227,8 @@ TRACK_COLUMNS: tuple[Column, ...] = (
         "tag_list",
         "str",
         "Tags exactly as sent: space separated, multi-word tags in double quotes, "
-        "machine tags first.",
+        'machine tags first; `""` (no tags) is kept as `""`.',
+        keep_empty=True,
     ),
     _c("tags", "list", "User tags parsed from `tag_list`, in order.", "tag_list", derived=True),
     _c(
@@ -267,21 +294,16 @@ TRACK_COLUMNS: tuple[Column, ...] = (
     ),
     _c("user_username", "str", "Uploader display name.", "user.username"),
     _c("user_permalink", "str", "Uploader URL slug.", "user.permalink"),
-    _c("user_permalink_url", "str", "Uploader page.", "user.permalink_url"),
+    _c(
+        "user_permalink_url",
+        "str",
+        "Uploader page, raw: may end in the API's tracking query `?utm_medium=api&...`.",
+        "user.permalink_url",
+    ),
     _c("user_avatar_url", "str", "Uploader avatar (JPEG).", "user.avatar_url"),
     _c("user_full_name", "str", "Uploader full name.", "user.full_name"),
     _c("user_city", "str", "Uploader city.", "user.city"),
     _c("user_country", "str", "Uploader country.", "user.country"),
-    _c("user_followers_count", "int", "Uploader's followers.", "user.followers_count"),
-    _c("user_followings_count", "int", "Accounts the uploader follows.", "user.followings_count"),
-    _c("user_track_count", "int", "Uploader's public tracks.", "user.track_count"),
-    _c("user_playlist_count", "int", "Uploader's public playlists.", "user.playlist_count"),
-    _c(
-        "user_public_favorites_count",
-        "int",
-        "Public tracks the uploader liked.",
-        "user.public_favorites_count",
-    ),
     _c("user_plan", "str", "Uploader's subscription plan.", "user.plan"),
 )
 
@@ -302,7 +324,11 @@ USER_COLUMNS: tuple[Column, ...] = (
     _c("kind", "str", "Object type, always `user`.", values=("user",)),
     _c("username", "str", "Display name."),
     _c("permalink", "str", "URL slug."),
-    _c("permalink_url", "str", "Profile page, `https://soundcloud.com/<permalink>`."),
+    _c(
+        "permalink_url",
+        "str",
+        "Profile page, `https://soundcloud.com/<permalink>`, raw: may end in `?utm_...`.",
+    ),
     _c("uri", "str", "API URL of the user (opaque: may hold the id or the URN)."),
     _c("avatar_url", "str", "Avatar image (JPEG)."),
     _c("created_at", "timestamp", "Account creation time."),
@@ -501,13 +527,25 @@ written by `scdata.export.to_parquet`. The index is a plain `RangeIndex`.
   are the API's own track fields (about the calling user), not fields of `user`.
 - **Missing stays missing**: an API `null` (or an absent key) is `<NA>` (Int64, boolean),
   `NaN` (str, float64), `NaT` (timestamps) or `None` (lists); a count is never turned into
-  0 or into a float. Empty strings (`""`, frequent in `first_name`...) are kept as `""`.
+  0 or into a float.
+- **An empty string is missing too**: the API sends `""` for "no value" in free-text
+  fields (`genre`, `description`, `label_name`, `first_name`, `city`, `user_city`,
+  `user_country`...), so `""` in a `str` column is missing (`NaN`) like `null`, and
+  `df["genre"].isna()` finds every track without a genre. The one exception is `tag_list`,
+  kept verbatim: `""` means "no tags", so `tags` and `machine_tags` are `[]` there, while a
+  `null` `tag_list` gives `None` (unknown). Whitespace-only strings are kept as sent.
 - **ids and URNs**: ids are 64-bit integers (exact up to 2^63-1). `urn` is the key: rows
   with a `urn` already seen are dropped, keeping the first (rows without any urn are all
   kept). When `urn` is absent it is built from `id` (`soundcloud:tracks:<id>`), when `id`
   is absent it is parsed from `urn`; the same for `user_urn` / `user_id`.
-- **Timestamps** arrive as `"yyyy/MM/dd HH:mm:ss +0000"` and become
-  `datetime64[us, UTC]`; a string in another format raises `scdata.schema.SchemaError`.
+- **Timestamps** become `datetime64[us, UTC]`. Read: the public API's
+  `"2020/07/16 16:09:54 +0000"` (any `+hhmm` offset), and ISO 8601 as SoundCloud's other
+  APIs and cursors write it: `2020-07-16T16:09:54Z`, with milliseconds
+  (`2020-07-16T16:09:54.123Z`), with an offset (`+02:00`, `+0200`), `T` or a space
+  between date and time. Offsets are applied (the value is the same instant in UTC). A
+  date alone or a time without an offset is not read (no SoundCloud API has been seen to
+  send one, and its time zone would be a guess); like any other value that cannot be read
+  it is missing (`NaT`), with a warning (see below).
 - **duration** stays in milliseconds (Int64); `duration_s` is float64 seconds.
 - **Tags**: `tag_list` is kept verbatim. `tags` and `machine_tags` are parsed from it:
   a `"` opens a quoted (multi-word) tag and the next `"` closes it; text outside quotes is
@@ -530,12 +568,53 @@ written by `scdata.export.to_parquet`. The index is a plain `RangeIndex`.
   categories concatenate to `str` anyway. The cost of `str` is small: 1.8 MiB against
   0.1 MiB per such column per 100,000 rows. DuckDB and Spark see VARCHAR either way.
   Unknown values are kept, never turned into missing.
-- **Unknown API fields** are ignored. A value of the wrong type (e.g. `"12"` for an
-  Int64 column, `1` for a boolean) raises `scdata.schema.SchemaError` naming the column,
-  the API field and the record. Arrow truncates a JSON number with a fraction (`12.5`)
-  in an Int64 column to `12`; the API sends integers there.
+- **Unknown API fields** are ignored.
+- **Numbers sent as strings are read**: `"1234"` in an Int64 column is `1234`, `"12.5"`
+  for `bpm` is `12.5`, `"true"`/`"false"` (and `0`/`1`) in a boolean column are booleans,
+  a number in a `str` column is its text (`2024` -> `"2024"`). An integer column takes a
+  whole number written as a float (`12.0`, `"12.0"`), never a fraction: `12.5` in a count
+  is missing, not truncated to 12. JSON `true`/`false` in a number column reads as 1/0
+  (Arrow's reading; no API has been seen to send one there).
+- **A value that still cannot be read never aborts a frame**: it is missing (`<NA>`,
+  `NaN`, `NaT` or `None`), and one `scdata.schema.ParseWarning` per column and frame names
+  the column, how many values, and one example (shortened; hidden if it looks like a
+  credential). `warnings.simplefilter("error", ParseWarning)` makes it fatal. The same
+  for an item of a collection that is not an object (`null`): it is skipped with one
+  warning, never a row without id or urn; and for an embedded `user` that is not an
+  object (its `user_*` columns are missing).
+- **Broken text**: a lone UTF-16 surrogate (JSON `"\\ud800"`) becomes U+FFFD (the
+  replacement character) and a byte order mark before a response body is ignored, so
+  one odd description never makes a user unfetchable.
 - `available_country_codes` may arrive as an array (normal), `null`, or a string
   (`"DE,GB"` or `"DE GB"`, split on commas and whitespace).
+
+## The uploader's counts: join `users_df`
+
+The tracks frame has the uploader's identity (`user_urn`, `user_id`, `user_username`,
+`user_permalink`, `user_permalink_url`, ...) but **not** their counts. The user object
+SoundCloud embeds in a track collection comes with `followers_count`,
+`followings_count`, `public_favorites_count`... set to 0 or left out (a "wontfix" on the
+API's tracker; `track_count` too on `/users/{{id}}/tracks`; `playlist_count` is never
+there), so a `user_followers_count` column would show 0 for artists with millions of
+followers. Schema version 2 dropped those five columns (`user_followers_count`,
+`user_followings_count`, `user_track_count`, `user_playlist_count`,
+`user_public_favorites_count`). The real counts come from the user objects, one request
+per uploader (cached): join `tracks.user_urn` to `users.urn`.
+
+```python
+import scdata
+
+tracks = scdata.tracks_df(["jowymusic", "bjork-unicode"])
+users = scdata.users_df(tracks["user_urn"].dropna().unique().tolist())
+counts = users[["urn", "followers_count", "followings_count", "track_count"]]
+tracks = tracks.merge(counts.add_prefix("user_"), on="user_urn", how="left",
+                      validate="many_to_one")
+tracks[["title", "user_username", "user_followers_count"]]
+```
+
+`add_prefix("user_")` turns `urn` into `user_urn` and `followers_count` into
+`user_followers_count`, so the joined columns have the names (and `Int64` dtype) the old
+ones had, with the real values.
 
 ## Parquet files
 
@@ -575,7 +654,7 @@ def columns_document() -> str:
     Examples
     --------
     >>> columns_document().splitlines()[0]
-    '# scdata columns (schema version 1)'
+    '# scdata columns (schema version 2)'
     """
     kinds = "".join(
         f"| {k} | {v['pandas']} | {v['arrow']} | {v['duckdb']} |\n" for k, v in KINDS.items()

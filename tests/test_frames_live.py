@@ -6,15 +6,18 @@ import json
 
 import numpy as np
 import pandas as pd
+import pytest
 
 import scdata
 from scdata.frames import empty_tracks_frame
+from scdata.schema import ParseWarning
 
-from .conftest import SHARED, accessible
+from .conftest import REPO, SHARED, accessible
 
 SAMPLE = SHARED / "soundcloud-api" / "samples" / "get_track_13158665_2022-05-05.json"
 
 
+@pytest.mark.skipif(not SAMPLE.exists(), reason="../shared/soundcloud-api/samples is not here")
 def test_real_recorded_track_served_by_the_emulator_is_normalised(client, sandbox):
     track = json.loads(SAMPLE.read_text())["response"]["body"]  # recorded 2022: no urn
     user = track["user"]
@@ -105,3 +108,132 @@ def test_users_straight_from_a_dataframe_column(client, sandbox):
     by_name = client.tracks_df(users["permalink"], limit=5, progress=False)
     pd.testing.assert_frame_equal(by_id, by_name)
     assert len(by_id) == 10
+
+
+# --------------------------------------------------------------------------- issue 10
+
+
+def _artist(uid: int, permalink: str) -> dict:
+    """A user as /users/{urn} sends it: the real counts."""
+    return {
+        "id": uid, "urn": f"soundcloud:users:{uid}", "kind": "user", "permalink": permalink,
+        "username": permalink.title(), "permalink_url": f"https://soundcloud.com/{permalink}",
+        "followers_count": 1_234_567, "followings_count": 89, "track_count": 3,
+        "playlist_count": 4, "public_favorites_count": 56, "city": "Berlin", "country": "",
+    }  # fmt: skip
+
+
+def _embedded(user: dict) -> dict:
+    """The same user as SoundCloud embeds it in a track collection: counts zeroed or absent."""
+    keep = ("id", "urn", "kind", "permalink", "username", "city", "country")
+    zeroed = dict.fromkeys(["followers_count", "followings_count", "public_favorites_count"], 0)
+    return {
+        **{k: user[k] for k in keep}, **zeroed,
+        "permalink_url": user["permalink_url"] + "?utm_medium=api&utm_campaign=social_sharing"
+        "&utm_source=id_317307",
+    }  # fmt: skip
+
+
+def _track(tid: int, user: dict, **fields: object) -> dict:
+    return {
+        "id": tid, "urn": f"soundcloud:tracks:{tid}", "kind": "track", "title": f"T{tid}",
+        "created_at": "2024/03/14 12:00:00 +0000", "duration": 1000, "tag_list": "",
+        "access": "playable", "user": _embedded(user), **fields,
+    }  # fmt: skip
+
+
+def test_embedded_user_counts_are_not_columns_and_the_join_gives_the_real_ones(client, sandbox):
+    user = _artist(700_001, "zeroed-embedded")
+    sandbox.catalog.add_user(user, [_track(800_000_000 + i, user) for i in range(3)])
+    tracks = client.tracks_df("zeroed-embedded", progress=False)
+    assert not [c for c in tracks.columns if c.startswith("user_") and c.endswith("_count")
+                if c != "user_playback_count"]  # fmt: skip
+    users = client.users_df(tracks["user_urn"].dropna().unique().tolist())
+    counts = users[["urn", "followers_count", "followings_count", "track_count"]]
+    joined = tracks.merge(
+        counts.add_prefix("user_"), on="user_urn", how="left", validate="many_to_one"
+    )
+    assert joined["user_followers_count"].tolist() == [1_234_567] * 3  # not the embedded 0
+    assert joined["user_track_count"].tolist() == [3] * 3
+    assert str(joined["user_followers_count"].dtype) == "Int64"
+    # the raw permalink_url (with the API's tracking query) is data, kept as sent
+    assert tracks["user_permalink_url"].str.contains("utm_source=id_317307").all()
+    assert tracks["user_country"].isna().all()  # "" is missing
+
+
+def test_the_join_example_in_docs_columns_md_runs(sandbox, sandbox_env):
+    text = (REPO / "docs" / "columns.md").read_text(encoding="utf-8")
+    section = text.split("## The uploader's counts", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    scope: dict = {}
+    exec(compile(code, "docs/columns.md", "exec"), scope)
+    tracks = scope["tracks"]
+    names = ("jowymusic", "bjork-unicode")
+    expected = {u: sandbox.catalog.user(u)["followers_count"] for u in names}
+    got = tracks.groupby("user_permalink")["user_followers_count"].first().to_dict()
+    assert got == expected
+    assert len(tracks) == sum(len(sandbox.catalog.tracks(u)) for u in expected)
+
+
+def test_odd_values_through_the_whole_stack(client, sandbox):
+    user = _artist(700_002, "odd-values")
+    tracks = [
+        _track(810_000_001, user, playback_count="1234", bpm="12.5", genre=""),
+        _track(810_000_002, user, playback_count=12.5, comment_count=7.0, description=""),
+        _track(810_000_003, user, playback_count="lots", release_year="2020"),
+        _track(810_000_004, user, label_name="", streamable="true"),
+    ]
+    sandbox.catalog.add_user(user, tracks)
+    # served exactly as stored: timestamps as SoundCloud's other APIs write them
+    tracks[0]["created_at"] = "2024-03-14T12:00:01Z"
+    tracks[1]["created_at"] = "2024-03-14T14:00:02.5+02:00"
+    tracks[2]["created_at"] = "not a date"
+    with pytest.warns(ParseWarning) as caught:
+        df = client.tracks_df("odd-values", progress=False)
+    messages = sorted(str(w.message) for w in caught)
+    assert len(messages) == 2, messages  # one per column, for the whole frame
+    assert "'created_at': 1 value" in messages[0] and "'not a date'" in messages[0]
+    assert "'playback_count': 2 values" in messages[1]
+    by_id = df.set_index("id")
+    assert by_id.loc[810_000_001, "playback_count"] == 1234
+    assert by_id.loc[810_000_001, "bpm"] == 12.5
+    assert pd.isna(by_id.loc[810_000_002, "playback_count"])  # 12.5: never truncated to 12
+    assert by_id.loc[810_000_002, "comment_count"] == 7
+    assert pd.isna(by_id.loc[810_000_003, "playback_count"])
+    assert by_id.loc[810_000_003, "release_year"] == 2020
+    assert by_id.loc[810_000_001, "created_at"] == pd.Timestamp("2024-03-14T12:00:01Z")
+    assert by_id.loc[810_000_002, "created_at"] == pd.Timestamp("2024-03-14T12:00:02.5Z")
+    assert by_id.loc[810_000_003, "created_at"] is pd.NaT
+    assert by_id.loc[810_000_004, "streamable"]
+    assert df[["genre", "description", "label_name"]].isna().all().all()
+    assert df.dtypes.equals(empty_tracks_frame().dtypes)
+    # a second frame from the cached typed pages warns again (the values are still missing)
+    with pytest.warns(ParseWarning):
+        again = client.tracks_df("odd-values", progress=False)
+    pd.testing.assert_frame_equal(again, df)
+
+
+def test_odd_values_keep_every_dtype_through_parquet(client, sandbox, tmp_path):
+    user = _artist(700_003, "odd-parquet")
+    tracks = [_track(820_000_001, user, bpm="fast", genre="", playback_count="9")]
+    sandbox.catalog.add_user(user, tracks)
+    tracks[0]["created_at"] = "2024-03-14T12:00:01.123Z"
+    with pytest.warns(ParseWarning, match="'bpm'"):
+        df = client.tracks_df("odd-parquet", progress=False)
+    path = tmp_path / "odd.parquet"
+    scdata.to_parquet(df, path)
+    back = scdata.read_parquet(path)
+    pd.testing.assert_frame_equal(back, df)
+    assert back.loc[0, "playback_count"] == 9 and pd.isna(back.loc[0, "bpm"])
+    assert back.loc[0, "created_at"] == pd.Timestamp("2024-03-14T12:00:01.123Z")
+
+
+def test_one_warning_per_column_for_several_users(client, sandbox):
+    for n in (1, 2):
+        user = _artist(700_010 + n, f"odd-user-{n}")
+        sandbox.catalog.add_user(user, [_track(830_000_000 + n, user, bpm="?")])
+    with pytest.warns(ParseWarning) as caught:
+        df = client.tracks_df(["odd-user-1", "odd-user-2"], progress=False)
+    messages = [str(w.message) for w in caught]
+    assert len(messages) == 1 and "'bpm': 2 values" in messages[0], messages
+    assert df["id"].tolist() == [830_000_001, 830_000_002]

@@ -12,7 +12,7 @@ from .conftest import REPO
 
 CHAIN = [
     "_version", "errors", "config", "tokenstore", "redisstore", "ratelimits", "auth",
-    "transport", "session", "userref", "arguments", "api", "schema", "tags", "frames",
+    "transport", "session", "userref", "arguments", "jsonbody", "api", "schema", "tags", "frames",
     "pagestore", "stores", "pages", "export", "fanout", "progress", "client", "compat",
     "shortcuts", "maintenance", "bulk", "dask", "cli", "__init__", "__main__",
 ]  # fmt: skip

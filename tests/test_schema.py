@@ -33,11 +33,18 @@ TRACK_COUNTS = [
     "comment_count",
     "reposts_count",
     "download_count",
+]
+#: Zeroed or absent in the user SoundCloud embeds in track collections (API-NOTES-2 §1.3):
+#: the tracks frame must not present them as data (join users_df instead).
+EMBEDDED_USER_COUNTS = [
     "user_followers_count",
     "user_followings_count",
     "user_track_count",
     "user_playlist_count",
     "user_public_favorites_count",
+    "user_reposts_count",
+    "user_likes_count",
+    "user_comments_count",
 ]
 USER_COUNTS = [
     "followers_count",
@@ -86,9 +93,7 @@ TRACK_USER_FIELDS = [
     "user_username",
     "user_permalink",
     "user_permalink_url",
-    "user_followers_count",
     "user_avatar_url",
-    "user_track_count",
     "user_city",
     "user_country",
 ]
@@ -102,7 +107,29 @@ def kinds(columns: tuple[schema.Column, ...]) -> dict[str, str]:
 
 
 def test_schema_version() -> None:
-    assert SCHEMA_VERSION == "1"
+    assert SCHEMA_VERSION == "2"  # 2: embedded-user counts dropped, "" is missing
+
+
+def test_no_embedded_user_count_in_the_tracks_frame() -> None:
+    names = set(column_names(TRACK_COLUMNS))
+    assert not names & set(EMBEDDED_USER_COUNTS)
+    assert not [c.name for c in TRACK_COLUMNS if c.source.startswith("user.") and c.kind == "int"
+                if c.name != "user_id"]  # fmt: skip
+    assert len(TRACK_COLUMNS) == 59
+    assert {"user_urn", "user_id", "user_username", "user_permalink_url"} <= names
+
+
+def test_the_join_to_users_is_documented() -> None:
+    doc = columns_document()
+    assert "tracks.user_urn" in doc and "users.urn" in doc
+    assert 'add_prefix("user_")' in doc
+    for name in EMBEDDED_USER_COUNTS[:5]:
+        assert name in doc
+
+
+def test_only_tag_list_keeps_empty_strings() -> None:
+    keep = [c.name for c in TRACK_COLUMNS + USER_COLUMNS if c.keep_empty]
+    assert keep == ["tag_list"]
 
 
 @pytest.mark.parametrize("table", TABLES)
