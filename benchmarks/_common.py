@@ -74,7 +74,13 @@ def start_emulator(latency: float, artists: int) -> Sandbox:
     emulator that limits each app's request rate must be built with that limit off, or it
     would measure the emulator's limit instead of scdata's.
     """
-    return Sandbox(latency=latency, artists=artists, token_budget=TOKEN_BUDGET)
+    return Sandbox(
+        latency=latency,
+        artists=artists,
+        request_rate=0,  # production shapes, but no per-app limit: scdata's pace is measured
+        token_app_limit=TOKEN_BUDGET,
+        token_ip_limit=TOKEN_BUDGET,
+    )
 
 
 @contextlib.contextmanager

@@ -28,7 +28,7 @@ def sb() -> Iterator[Sandbox]:
 def client(sb: Sandbox, cache_dir: Path) -> Iterator[scdata.Client]:
     with scdata.Client(
         **sb.client_settings, cache_dir=cache_dir, cache="off", max_retries=1,
-        retry_backoff=0.01, rate_limit=100,
+        retry_backoff=0.01, rate_limit=8,
     ) as c:  # fmt: skip
         yield c
 
@@ -86,7 +86,7 @@ def test_every_form_of_one_user_is_merged_into_the_first(sb, client, out, tmp_pa
 @pytest.fixture
 def cli_env(sb: Sandbox, cache_dir: Path) -> dict[str, str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith(("SOUNDCLOUD_", "SCDATA_"))}
-    return {**base, **sb.env, "SCDATA_CACHE_DIR": str(cache_dir), "SCDATA_RATE_LIMIT": "100"}
+    return {**base, **sb.env, "SCDATA_CACHE_DIR": str(cache_dir), "SCDATA_RATE_LIMIT": "8"}
 
 
 def test_cli_export_of_a_file_naming_one_user_twice(sb, cli_env, out, tmp_path):

@@ -28,7 +28,7 @@ def sb() -> Iterator[Sandbox]:
 def client(sb: Sandbox, cache_dir: Path) -> Iterator[scdata.Client]:
     with scdata.Client(
         **sb.client_settings, cache_dir=cache_dir, cache="off", max_retries=1,
-        retry_backoff=0.01, rate_limit=100,
+        retry_backoff=0.01, rate_limit=8,
     ) as c:  # fmt: skip
         yield c
 

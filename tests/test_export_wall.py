@@ -36,7 +36,7 @@ def make_client(sb: Sandbox, cache_dir: Path) -> scdata.Client:
     """No HTTP cache (the request log shows every fetch), a short wait for a rate limit."""
     return scdata.Client(
         **sb.client_settings, cache_dir=cache_dir, cache="off", max_retries=1,
-        retry_backoff=0.01, max_retry_wait=1, rate_limit=100,
+        retry_backoff=0.01, max_retry_wait=1, rate_limit=8,
     )  # fmt: skip
 
 
@@ -173,7 +173,7 @@ def cli_env(sb: Sandbox, cache_dir: Path) -> dict[str, str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith(("SOUNDCLOUD_", "SCDATA_"))}
     return {**base, **sb.env, "SCDATA_CACHE_DIR": str(cache_dir), "SCDATA_CACHE": "off",
             "SCDATA_MAX_RETRIES": "1", "SCDATA_RETRY_BACKOFF": "0.01",
-            "SCDATA_MAX_RETRY_WAIT": "1", "SCDATA_RATE_LIMIT": "100"}  # fmt: skip
+            "SCDATA_MAX_RETRY_WAIT": "1", "SCDATA_RATE_LIMIT": "8"}  # fmt: skip
 
 
 def test_cli_export_stops_at_the_wall_with_one_line_and_exit_1(
