@@ -317,11 +317,16 @@ class SoundCloudAPI:
 
     def _missing_page(self, response: requests.Response, user_urn: str, number: int) -> APIError:
         path = response.request.path_url
-        check = self.get(f"/users/{user_urn}", refresh=True)
-        if check.status_code == 404:
+        try:
+            status: int | None = self.get(f"/users/{user_urn}", refresh=True).status_code
+        except APIError:  # the check could not be made; throttling still propagates
+            status = None
+        if status == 404:
             why = f"{user_urn} no longer exists (deleted while its tracks were being listed)"
-        else:
+        elif status == 200:
             why = f"page {number} of {user_urn}'s tracks is missing though the user exists"
+        else:
+            why = f"page {number} of {user_urn}'s tracks is missing"
         return APIError(
             f"{why}: page {number} answered 404; the track list is incomplete",
             status=404,
@@ -362,7 +367,7 @@ class SoundCloudAPI:
         with tracks. A page that makes the walk fail is removed from the caches
         (``Page.discard``) so that a later run fetches it again.
         """
-        url, visited, seen = first_url, set(), set()
+        url, visited, seen = first_url, set[str](), set[str]()
         idle: list[Page[T]] = []  # the pages since the last one with a new track
         number = 0
         while True:
