@@ -10,15 +10,15 @@ import dataclasses
 import logging
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Generic, TypeVar
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import orjson
 import requests
 
 from . import jsonbody
-from .errors import APIError, OfflineError, UserNotFoundError
+from .errors import APIError, InvalidUserError, OfflineError, UserNotFoundError
 from .session import SoundCloudSession
 from .userref import UserRef
 
@@ -27,7 +27,38 @@ log = logging.getLogger("scdata")
 T = TypeVar("T")
 PAGE_SIZE = 200
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
-USER_PATH = re.compile(r"/users/(?:soundcloud:users:)?(\d+)/?$")
+# a /resolve Location names a resource as /users/N, /users/soundcloud:users:N, or the URN
+# percent-encoded (soundcloud%3Ausers%3AN): matched after decoding, at the end of the path
+RESOURCE_PATH = re.compile(
+    r"/(users|tracks|playlists)/(?:(\d{1,19})|soundcloud:(users|tracks|playlists):(\d{1,19}))/?$"
+)
+KINDS = {"users": "a user", "tracks": "a track", "playlists": "a playlist"}
+# Consecutive pages that bring no new track before a walk gives up. Private (and deleted)
+# tracks take page slots (API-NOTES-2 §1.9), so runs of empty pages are real; 50 pages of 200
+# are 10,000 hidden tracks in a row, beyond any account seen, while a server that keeps
+# handing out new cursors for nothing is stopped after ~10 s at 5 requests/s.
+MAX_IDLE_PAGES = 50
+
+
+def resource_of(location: str) -> tuple[str, int] | None:
+    """The ``(kind, id)`` a ``/resolve`` ``Location`` names, in any form SoundCloud writes.
+
+    Examples
+    --------
+    >>> resource_of("https://api.soundcloud.com/users/soundcloud%3Ausers%3A42")
+    ('users', 42)
+    >>> resource_of("https://api.soundcloud.com/tracks/2088703866?secret_token=s-x")
+    ('tracks', 2088703866)
+    >>> resource_of("https://api.soundcloud.com/users/soundcloud:tracks:1") is None
+    True
+    """
+    match = RESOURCE_PATH.search(unquote(urlsplit(location).path))
+    if match is None:
+        return None
+    kind, numeric, urn_kind, urn_id = match.groups()
+    if urn_kind is not None and urn_kind != kind:
+        return None
+    return kind, int(numeric or urn_id)
 
 
 class SoundCloudAPI:
@@ -110,26 +141,76 @@ class SoundCloudAPI:
             ) from None
 
     def _forget(self, response: requests.Response) -> None:
-        key = getattr(response, "cache_key", None)
-        if key:
+        self.forget(getattr(response, "cache_key", None) or response.url)
+
+    def forget(self, url_or_key: str) -> None:
+        """Remove an answer from the HTTP cache, by URL (a GET) or by cache key.
+
+        Used for pages rejected after parsing, so that a later run fetches them again
+        instead of failing on the stored copy until it expires. Never raises: a cache that
+        cannot be written only loses this clean-up.
+        """
+        try:
+            key = url_or_key
+            if "://" in url_or_key:
+                request = self.session.prepare_request(requests.Request("GET", url_or_key))
+                key = self.session.cache.create_key(request)
             self.session.cache.delete(key)
+        except Exception as exc:  # a broken cache is reported by whoever reads it next
+            log.warning("could not remove a rejected answer from the cache: %s", exc)
 
     def on_api_host(self, url: str) -> str:
-        """Move ``url`` onto the configured API host (the token must never go elsewhere)."""
+        """Move ``url`` onto the configured API URL: its host, and its path prefix if any.
+
+        The token must never go elsewhere; an API URL behind a prefix
+        (``https://proxy.example/sc-api``) keeps it even when SoundCloud's ``next_href``
+        names the bare path.
+
+        Examples
+        --------
+        >>> api = SoundCloudAPI.__new__(SoundCloudAPI)
+        >>> api.base_url = "https://proxy.example/sc-api"
+        >>> api.on_api_host("https://api.soundcloud.com/users/1/tracks?cursor=x")
+        'https://proxy.example/sc-api/users/1/tracks?cursor=x'
+        >>> api.on_api_host("https://proxy.example/sc-api/users/1/tracks?cursor=y")
+        'https://proxy.example/sc-api/users/1/tracks?cursor=y'
+        """
         target, base = urlsplit(url), urlsplit(self.base_url)
-        if (target.scheme, target.netloc) == (base.scheme, base.netloc):
+        prefix = base.path.rstrip("/")
+        path = target.path if target.path.startswith("/") else "/" + target.path
+        if prefix and path != prefix and not path.startswith(prefix + "/"):
+            path = prefix + path
+        same_host = (target.scheme, target.netloc) == (base.scheme, base.netloc)
+        if same_host and path == target.path:
             return url
-        log.warning(
-            "SoundCloud linked to another host (%s); using %s instead", target.netloc, base.netloc
-        )
-        return urlunsplit((base.scheme, base.netloc, target.path, target.query, ""))
+        if not same_host and target.netloc:
+            log.warning(
+                "SoundCloud linked to another host (%s); using %s instead",
+                target.netloc,
+                base.netloc,
+            )
+        return urlunsplit((base.scheme, base.netloc, path, target.query, ""))
 
     # -- users -------------------------------------------------------------------------------
     def user_urn(self, ref: UserRef, **flags: bool) -> str:
-        """The user's URN: at once for an id, via ``/resolve`` for a name (one request, cached)."""
+        """The user's URN: at once for an id, via ``/resolve`` for a name or short link.
+
+        One request, cached. The ``Location`` may name the user as ``/users/N``,
+        ``/users/soundcloud:users:N`` or ``/users/soundcloud%3Ausers%3AN``; a 302 without it
+        is read from the body's ``location``.
+
+        Raises
+        ------
+        UserNotFoundError
+            ``/resolve`` answers 404.
+        InvalidUserError
+            The reference resolves to something that is not a user (a short link to a track).
+        APIError
+            Any other answer, or a redirect that names nothing scdata knows.
+        """
         if ref.urn is not None:
             return ref.urn
-        response = self.get("/resolve", {"url": ref.profile_url}, **flags)
+        response = self.get("/resolve", {"url": ref.resolve_url}, **flags)
         if response.status_code == 404:
             raise UserNotFoundError(ref)
         if response.status_code not in REDIRECTS:
@@ -140,16 +221,22 @@ class SoundCloudAPI:
                 url=response.request.path_url,
                 body=response.text,
             )
-        location = response.headers.get("Location") or self._body_location(response)
-        match = USER_PATH.search(urlsplit(location or "").path)
-        if match is None:
+        header, body = response.headers.get("Location"), self._body_location(response)
+        found = (resource_of(header) if header else None) or (resource_of(body) if body else None)
+        if found is None:
             raise APIError(
-                f"{ref} does not resolve to a user",
+                f"/resolve did not name a user, track or playlist for {ref}",
                 status=response.status_code,
                 url=response.request.path_url,
-                body=location or "",
+                body=header or body or "",
             )
-        return f"soundcloud:users:{match.group(1)}"
+        kind, number = found
+        if kind != "users":
+            raise InvalidUserError(
+                f"{ref.resolve_url!r} is not a user: it is {KINDS[kind]} "
+                f"(/resolve names /{kind}/{number})"
+            )
+        return f"soundcloud:users:{number}"
 
     def user(self, ref: UserRef, *, offline: bool = False, refresh: bool = False) -> dict[str, Any]:
         """The user object for ``ref``; :class:`UserNotFoundError` when there is none.
@@ -208,12 +295,19 @@ class SoundCloudAPI:
         return requests.Request("GET", url, params=params).prepare().url or url
 
     def tracks_page(
-        self, url: str, user_urn: str, **flags: bool
+        self, url: str, user_urn: str, *, number: int = 1, **flags: bool
     ) -> tuple[list[dict[str, Any]], str | None, requests.Response]:
-        """GET one page: its ``collection``, its ``next_href`` and the response."""
+        """GET page ``number`` (1 = first): its ``collection``, its ``next_href``, the response.
+
+        A 404 on the first page is :class:`UserNotFoundError`; on a later page it is an
+        :class:`APIError` naming the page (the list is then incomplete), and one
+        ``/users/{urn}`` request tells whether the user was deleted meanwhile.
+        """
         response = self.get(url, **flags)
         if response.status_code == 404:
-            raise UserNotFoundError(user_urn)
+            if number == 1:
+                raise UserNotFoundError(user_urn)
+            raise self._missing_page(response, user_urn, number)
         page = self.parse(response)
         if not isinstance(page, dict) or not isinstance(page.get("collection"), list):
             self._forget(response)
@@ -222,27 +316,91 @@ class SoundCloudAPI:
         next_href = page.get("next_href")
         return page["collection"], next_href if isinstance(next_href, str) else None, response
 
-    def walk(self, first_url: str, fetch: Callable[[str], Page[T]]) -> Iterator[T]:
-        """Follow ``next_href`` from ``first_url``, yielding each non-empty page's items.
+    def _missing_page(self, response: requests.Response, user_urn: str, number: int) -> APIError:
+        path = response.request.path_url
+        try:
+            status: int | None = self.get(f"/users/{user_urn}", refresh=True).status_code
+        except APIError:  # the check could not be made; throttling still propagates
+            status = None
+        if status == 404:
+            why = f"{user_urn} no longer exists (deleted while its tracks were being listed)"
+        elif status == 200:
+            why = f"page {number} of {user_urn}'s tracks is missing though the user exists"
+        else:
+            why = f"page {number} of {user_urn}'s tracks is missing"
+        return APIError(
+            f"{why}: page {number} answered 404; the track list is incomplete",
+            status=404,
+            url=path,
+            body=response.text,
+        )
 
-        ``fetch(url)`` returns a :class:`Page`. An empty page with a new ``next_href`` is not
-        the end (SoundCloud filters a page after cutting it). A ``next_href`` seen before
-        ends the walk: quietly after an empty page, with :class:`APIError` after a full one.
+    def dict_page(
+        self, url: str, user_urn: str, number: int = 1, **flags: bool
+    ) -> Page[list[dict[str, Any]]]:
+        """One tracks page as a :class:`Page` of API dicts (see :meth:`tracks_page`)."""
+        items, next_href, response = self.tracks_page(url, user_urn, number=number, **flags)
+        return Page(
+            items,
+            track_keys(items),
+            next_href,
+            response.url,
+            discard=lambda: self._forget(response),
+            fetched=not getattr(response, "from_cache", False),
+        )
+
+    def walk(
+        self,
+        first_url: str,
+        fetch: Callable[[str, int], Page[T]],
+        keep: Callable[[T, list[bool]], T],
+        *,
+        max_idle: int = MAX_IDLE_PAGES,
+    ) -> Iterator[T]:
+        """Follow ``next_href`` from ``first_url``, yielding each page's new items.
+
+        ``fetch(url, number)`` returns page ``number`` (1 = first) as a :class:`Page`;
+        ``keep(items, mask)`` returns the items whose ``mask`` entry is true. A track listed
+        again is dropped. An empty page with a new ``next_href`` is not the end (SoundCloud
+        filters a page after cutting it), but ``max_idle`` pages in a row without a new track
+        end the walk with :class:`APIError` (the list may be incomplete). A ``next_href`` seen
+        before ends the walk: quietly after an empty page, with :class:`APIError` after one
+        with tracks. A page that makes the walk fail is removed from the caches
+        (``Page.discard``) so that a later run fetches it again.
         """
-        url, seen = first_url, set()
+        url, visited, seen = first_url, set[str](), set[str]()
+        idle: list[Page[T]] = []  # the pages since the last one with a new track
+        number = 0
         while True:
-            page = fetch(url)
-            seen.add(page.url)
-            if page.count:
-                yield page.items
+            number += 1
+            page = fetch(url, number)
+            visited.update((url, page.url))
+            mask = _first_sightings(page.keys, seen)
+            new = sum(mask)
+            if new:
+                idle.clear()
+                yield page.items if new == len(mask) else keep(page.items, mask)
+            else:
+                idle.append(page)
             if not page.next_href:
                 return
             url = self.on_api_host(page.next_href)
-            if url in seen:
+            if url in visited:
                 if not page.count:
                     return
+                page.discard()
                 raise APIError("SoundCloud repeated a next_href; the track list may be incomplete",
                                status=200, url=urlsplit(url).path)  # fmt: skip
+            if len(idle) >= max_idle:
+                for stale in idle:
+                    stale.discard()
+                raise APIError(
+                    f"{len(idle)} pages in a row brought no new track (empty, or tracks already "
+                    "listed) yet each linked to another; stopped, the track list may be "
+                    "incomplete",
+                    status=200,
+                    url=urlsplit(page.url).path,
+                )
 
     def track_pages(
         self, user_urn: str, *, page_size: int = PAGE_SIZE, access: str | None = None,
@@ -251,18 +409,69 @@ class SoundCloudAPI:
         """Yield each cursor page's ``collection`` of the user's tracks, newest first."""
         flags = {"offline": offline, "refresh": refresh}
 
-        def fetch(url: str) -> Page[list[dict[str, Any]]]:
-            items, next_href, response = self.tracks_page(url, user_urn, **flags)
-            return Page(items, len(items), next_href, response.url)
+        def fetch(url: str, number: int) -> Page[list[dict[str, Any]]]:
+            return self.dict_page(url, user_urn, number, **flags)
 
-        return self.walk(self.tracks_url(user_urn, page_size, access), fetch)
+        return self.walk(self.tracks_url(user_urn, page_size, access), fetch, keep_dicts)
+
+
+def _nothing() -> None:
+    return None
 
 
 @dataclasses.dataclass(frozen=True)
 class Page(Generic[T]):
-    """One fetched page: its items (dicts or a typed table), how many, and the links."""
+    """One fetched page: its items (dicts or a typed table) and what the walk needs.
+
+    ``keys`` identifies each item (its urn; ``None`` when it has none), ``discard`` removes
+    the page from the caches, ``fetched`` says it came from the network.
+    """
 
     items: T
-    count: int
+    keys: Sequence[str | None]
     next_href: str | None
     url: str
+    discard: Callable[[], None] = _nothing
+    fetched: bool = False
+
+    @property
+    def count(self) -> int:
+        return len(self.keys)
+
+
+def track_keys(items: list[Any]) -> list[str | None]:
+    """Each API track's identity: its ``urn``, else one built from its ``id``, else ``None``.
+
+    Examples
+    --------
+    >>> track_keys([{"urn": "soundcloud:tracks:1"}, {"id": 2}, None])
+    ['soundcloud:tracks:1', 'soundcloud:tracks:2', None]
+    """
+    keys: list[str | None] = []
+    for item in items:
+        urn = item.get("urn") if isinstance(item, dict) else None
+        if not isinstance(urn, str):
+            number = item.get("id") if isinstance(item, dict) else None
+            urn = f"soundcloud:tracks:{number}" if type(number) is int else None
+        keys.append(urn)
+    return keys
+
+
+def keep_dicts(items: list[Any], mask: list[bool]) -> list[Any]:
+    """The items whose ``mask`` entry is true."""
+    return [item for item, kept in zip(items, mask, strict=True) if kept]
+
+
+def _first_sightings(keys: Sequence[str | None], seen: set[str]) -> list[bool]:
+    """Whether each key is new (added to ``seen``); an item without a key always counts."""
+    if None not in keys and seen.isdisjoint(keys) and len(set(keys)) == len(keys):
+        seen.update(keys)  # type: ignore[arg-type]
+        return [True] * len(keys)
+    mask = []
+    for key in keys:
+        if key is None:
+            mask.append(True)
+        else:
+            mask.append(key not in seen)
+            seen.add(key)
+    return mask

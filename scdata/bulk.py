@@ -117,7 +117,7 @@ FLUSH_SECONDS = 1.0
 
 
 def _key(ref: UserRef) -> str:
-    return f"id:{ref.user_id}" if ref.user_id is not None else f"name:{ref.permalink.lower()}"  # type: ignore[union-attr]
+    return ref.key
 
 
 def _entry_keys(entry: dict[str, Any]) -> set[str]:

@@ -46,9 +46,9 @@ def user_refs(users: object, name: str = "users") -> list[UserRef]:
     if not values:
         raise ValueError(f"{name} must name at least one user, got an empty list")
     refs = [parse_user(value, f"{name}[{i}]") for i, value in enumerate(values)]
-    seen: dict[tuple[object, ...], int] = {}
+    seen: dict[str, int] = {}
     for i, ref in enumerate(refs):
-        key = (ref.user_id, ref.permalink.lower() if ref.permalink else None)
+        key = ref.key
         if key in seen:
             j = seen[key]
             raise ValueError(

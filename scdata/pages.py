@@ -1,23 +1,32 @@
 """A user's tracks, page by page: as API dicts, or as typed Arrow tables kept beside the cache.
 
-Both walks share :meth:`scdata.api.SoundCloudAPI.walk` (cursor rules, loop detection) and stop
-after ``limit`` tracks. A walk that finds no track at all checks that the user exists:
-SoundCloud has answered an empty list for users that do not exist (API issue #121).
+Both walks share :meth:`scdata.api.SoundCloudAPI.walk` (cursor rules, loop and no-progress
+detection) and stop after ``limit`` tracks. A walk that finds no track at all checks that the
+user exists: SoundCloud has answered an empty list for users that do not exist (API issue #121).
+
+The two views of a page stay consistent: a page fetched from the network as dicts
+(``iter_tracks``, ``raw=True``, ``refresh=True``) drops its typed copy, and a page rejected
+after parsing (a schema error, a repeated ``next_href``, a wrong shape) is removed from the HTTP
+cache and the page store, so that the next run asks SoundCloud again.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
 import pyarrow as pa
 
-from .api import Page, SoundCloudAPI
+from .api import Page, SoundCloudAPI, keep_dicts
 from .frames import tracks_page_table
 from .pagestore import PageStore, StoredPage
 from .userref import parse_user
 
 P = TypeVar("P")  # a page: a list of dicts or a typed table
+# PageStore has no delete: a copy that expired at the epoch stands for "no copy" (never used,
+# not even offline; Redis drops it at once, ``clear(expired_only=True)`` purges it elsewhere)
+_DROPPED = StoredPage(pa.table({}), None, 0.0)
 
 
 class TrackPages:
@@ -46,8 +55,19 @@ class TrackPages:
     def dicts(
         self, urn: str, limit: int | None, flags: dict[str, bool], access: str | None = None
     ) -> Iterator[list[dict[str, Any]]]:
-        """The pages' ``collection`` lists, at most ``limit`` tracks in all."""
-        pages = self.api.track_pages(urn, access=access, **flags)
+        """The pages' ``collection`` lists, at most ``limit`` tracks in all.
+
+        A page that comes from the network drops its typed copy, which is now older than the
+        HTTP cache's (the next typed read rebuilds it from the fresh answer).
+        """
+
+        def fetch(url: str, number: int) -> Page[list[dict[str, Any]]]:
+            page = self.api.dict_page(url, urn, number, **flags)
+            if page.fetched:
+                self._drop_copy(url)
+            return dataclasses.replace(page, discard=lambda: self._discard(url))
+
+        pages = self.api.walk(self.api.tracks_url(urn, access=access), fetch, keep_dicts)
         yield from self._at_most(pages, limit, len, lambda page, n: page[:n], urn, flags)
 
     def tables(
@@ -55,18 +75,23 @@ class TrackPages:
     ) -> list[pa.Table]:
         """Typed page tables (final schema), from the page store when a fresh copy is there."""
 
-        def fetch(url: str) -> Page[pa.Table]:
+        def fetch(url: str, number: int) -> Page[pa.Table]:
+            discard = lambda: self._discard(url)  # noqa: E731
             stored = self._stored(url, flags)
             if stored is not None:
-                return Page(stored.table, stored.table.num_rows, stored.next_href, url)
-            items, next_href, response = self.api.tracks_page(url, urn, **flags)
-            table = tracks_page_table(items)
+                return Page(stored.table, _urns(stored.table), stored.next_href, url, discard)
+            items, next_href, response = self.api.tracks_page(url, urn, number=number, **flags)
+            try:
+                table = tracks_page_table(items)
+            except Exception:
+                self._discard(url)  # parsed but unusable: ask again next time
+                raise
             expires = getattr(response, "expires", None)
             if self.store is not None and expires is not None:
                 self.store.put(url, StoredPage(table, next_href, expires.timestamp()))
-            return Page(table, table.num_rows, next_href, response.url)
+            return Page(table, _urns(table), next_href, response.url, discard, fetched=True)
 
-        pages = self.api.walk(self.api.tracks_url(urn, access=access), fetch)
+        pages = self.api.walk(self.api.tracks_url(urn, access=access), fetch, _keep_rows)
         rows, cut = (lambda t: t.num_rows), (lambda t, n: t.slice(0, n))
         return list(self._at_most(pages, limit, rows, cut, urn, flags))
 
@@ -90,9 +115,28 @@ class TrackPages:
         if self.store is None or flags.get("refresh"):
             return None
         stored = self.store.get(url)
-        if stored is None or not (stored.fresh() or flags.get("offline")):
+        if stored is None or stored.expires <= 0 or not (stored.fresh() or flags.get("offline")):
             return None
         return stored
 
+    def _drop_copy(self, url: str) -> None:
+        if self.store is not None:
+            self.store.put(url, _DROPPED)
+
+    def _discard(self, url: str) -> None:
+        """Remove the page at ``url`` from the HTTP cache and the page store."""
+        self.api.forget(url)
+        self._drop_copy(url)
+
     def _check_exists(self, urn: str, flags: dict[str, bool]) -> None:
         self.api.user(parse_user(urn), **flags)  # raises UserNotFoundError
+
+
+def _urns(table: pa.Table) -> list[str | None]:
+    if "urn" not in table.column_names:
+        return [None] * table.num_rows
+    return table.column("urn").to_pylist()
+
+
+def _keep_rows(table: pa.Table, mask: list[bool]) -> pa.Table:
+    return table.filter(pa.array(mask, type=pa.bool_()))

@@ -22,6 +22,8 @@ CASES = [
     ("other host", lambda c, p: c.user("https://evil.example.com/jowymusic"), scdata.InvalidUserError, "evil.example.com"),
     ("track URL", lambda c, p: c.user("https://soundcloud.com/jowymusic/a-track"), scdata.InvalidUserError, "a track or playlist URL"),
     ("playlist URL", lambda c, p: c.tracks_df("https://soundcloud.com/jowymusic/sets/x"), scdata.InvalidUserError, "sets/x"),
+    ("tracked track URL", lambda c, p: c.user("https://soundcloud.com/jowymusic/a-track?utm_source=id_1"), scdata.InvalidUserError, "a track or playlist URL"),
+    ("short link without code", lambda c, p: c.tracks_df("https://on.soundcloud.com/"), scdata.InvalidUserError, "not a SoundCloud short link"),
     ("space", lambda c, p: c.user("jowy music"), scdata.InvalidUserError, "'jowy music'"),
     ("question mark", lambda c, p: c.user("jowy?x=1"), scdata.InvalidUserError, "'jowy?x=1'"),
     ("hash", lambda c, p: c.user("jowy#top"), scdata.InvalidUserError, "'jowy#top'"),
