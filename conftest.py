@@ -8,7 +8,7 @@ import pytest
 from _pytest.doctest import DoctestItem
 
 import scdata
-from scdata.client import replace_default
+from scdata._client import replace_default
 from scdata.sandbox import Sandbox
 
 

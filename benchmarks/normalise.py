@@ -2,7 +2,7 @@
 
 Compares, in the same run and on the same input:
 
-- **scdata**: ``orjson.loads`` each page, ``scdata.frames.tracks_frame`` over
+- **scdata**: ``orjson.loads`` each page, ``scdata.frames.convert.tracks_frame`` over
   the pages (each page goes to Arrow as it arrives);
 - **naive**: ``json.loads`` each page, accumulate all dicts,
   ``pd.json_normalize``, then fix every dtype to the same schema in pandas
@@ -45,9 +45,9 @@ from pathlib import Path
 import orjson
 import pandas as pd
 
-from scdata.frames import tracks_frame
-from scdata.schema import TIMESTAMP_FORMAT, TRACK_COLUMNS
-from scdata.tags import parse_tag_list
+from scdata.frames.convert import tracks_frame
+from scdata.frames.schema import TIMESTAMP_FORMAT, TRACK_COLUMNS
+from scdata.frames.tags import parse_tag_list
 
 PAGE_SIZE = 200
 # The targets hold from about 20,000 tracks. Below that, fixed costs dominate (measured:

@@ -16,10 +16,11 @@ Credentials come from ``SOUNDCLOUD_CLIENT_ID`` / ``SOUNDCLOUD_CLIENT_SECRET`` (o
 import importlib
 import logging
 
+from ._client import Client, configure
+from ._functions import iter_tracks, tracks_df, users_df
 from ._version import __version__
-from .bulk import export_tracks
-from .client import Client, configure
 from .compat import get_token, soundcloud_api, user_info, user_tracks
+from .datasets.export import export_tracks
 from .errors import (
     APIError,
     AuthError,
@@ -32,8 +33,7 @@ from .errors import (
     TokenCooldownError,
     UserNotFoundError,
 )
-from .export import read_parquet, to_parquet
-from .shortcuts import iter_tracks, tracks_df, users_df
+from .frames.files import read_parquet, to_parquet
 
 logging.getLogger("scdata").addHandler(logging.NullHandler())
 

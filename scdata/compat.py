@@ -20,10 +20,10 @@ import logging
 from types import SimpleNamespace
 from typing import Any
 
-from .arguments import check_count
-from .client import default_client
+from ._checks import check_count
+from ._client import default_client
 from .errors import ConfigurationError, SoundCloudError
-from .userref import require_user
+from .http.refs import require_user
 
 log = logging.getLogger("scdata")
 

@@ -28,7 +28,7 @@ Why 5 requests per second: SoundCloud publishes no general request limit, but it
 apps report "Rate Limit Exceeded" after a couple of calls and research scripts blocked by the
 CloudFront edge "after just a few requests" (``../shared/soundcloud-api/API-NOTES-2.md`` §1.1,
 whose advice is "a few requests per second"). 5/s is shared by every thread and process that
-shares the cache (see :mod:`scdata.throttle`) and halves while SoundCloud throttles.
+shares the cache (see :mod:`scdata.http.throttle`) and halves while SoundCloud throttles.
 """
 
 from __future__ import annotations

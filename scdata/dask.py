@@ -26,10 +26,10 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import pyarrow as pa
 
-from .arguments import check_count
-from .fanout import user_refs
-from .frames import empty_tracks_frame
-from .schema import TRACK_COLUMNS, arrow_schema
+from ._checks import check_count
+from ._fanout import user_refs
+from .frames.convert import empty_tracks_frame
+from .frames.schema import TRACK_COLUMNS, arrow_schema
 
 if TYPE_CHECKING:
     import dask.dataframe
@@ -53,7 +53,7 @@ def _import_dask() -> ModuleType:
 
 def _tracks_partition(users: list[str | int], limit: int | None) -> pd.DataFrame:
     """One partition: the tracks of a group of users, fetched by the default client."""
-    from .shortcuts import tracks_df
+    from ._functions import tracks_df
 
     return tracks_df(users, limit, progress=False)
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import scdata
-from scdata.client import replace_default
+from scdata._client import replace_default
 from scdata.sandbox import Sandbox
 
 REPO = Path(__file__).resolve().parents[1]

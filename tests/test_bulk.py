@@ -1,4 +1,4 @@
-"""Bulk export (scdata.bulk, ``scdata export``): partitioned dataset, manifest, resuming."""
+"""Bulk export (scdata.datasets.export, ``scdata export``): dataset, manifest, resuming."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 
 import scdata
-from scdata.bulk import MANIFEST, export_tracks, read_users_file
-from scdata.frames import empty_tracks_frame
+from scdata.datasets.export import MANIFEST, export_tracks, read_users_file
+from scdata.frames.convert import empty_tracks_frame
 from scdata.sandbox import Sandbox
 
 SCDATA = Path(sys.executable).with_name("scdata")

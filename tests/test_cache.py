@@ -9,7 +9,7 @@ import time
 import pytest
 
 import scdata
-from scdata.session import cache_path
+from scdata.http.session import cache_path
 
 from .test_auth import make_client
 

@@ -23,10 +23,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from scdata.cli import main
+from scdata.cli.main import main
 from scdata.errors import OfflineError
-from scdata.pagestore import PAGES_FILE
-from scdata.session import CACHE_FILE
+from scdata.http.session import CACHE_FILE
+from scdata.storage.pages import PAGES_FILE
 
 from .test_auth import make_client
 

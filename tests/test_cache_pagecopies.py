@@ -16,7 +16,7 @@ import pyarrow as pa
 import pytest
 import redis
 
-from scdata.pagestore import PAGES_FILE, MemoryPageStore, RedisPageStore, StoredPage, decode
+from scdata.storage.pages import PAGES_FILE, MemoryPageStore, RedisPageStore, StoredPage, decode
 
 from .redis_server import redis_server
 from .test_auth import make_client

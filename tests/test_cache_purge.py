@@ -15,10 +15,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from scdata import cachefile
-from scdata.cachefile import purge_statement
-from scdata.pagestore import PAGES_FILE
-from scdata.session import CACHE_FILE
+from scdata.storage import cachefile
+from scdata.http.session import CACHE_FILE
+from scdata.storage.cachefile import purge_statement
+from scdata.storage.pages import PAGES_FILE
 
 from .test_auth import make_client
 

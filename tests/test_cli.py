@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 
 import scdata
-from scdata.frames import tracks_frame
-from scdata.tokenstore import FileTokenStore
+from scdata.frames.convert import tracks_frame
+from scdata.storage.tokens import FileTokenStore
 
 SCRIPT = str(Path(sys.executable).with_name("scdata"))
 

@@ -105,7 +105,7 @@ def test_secret_never_in_repr():
 def test_configure_replaces_the_default_client():
     first = scdata.configure(client_id="one", client_secret="x", cache="memory")
     second = scdata.configure(client_id="two", client_secret="x", cache="memory")
-    from scdata.client import default_client
+    from scdata._client import default_client
 
     assert default_client() is second and first is not second
 

@@ -16,7 +16,7 @@ from distributed import Client, LocalCluster
 
 import scdata
 from scdata.dask import TRACKS_SCHEMA, tracks_ddf
-from scdata.frames import empty_tracks_frame
+from scdata.frames.convert import empty_tracks_frame
 from scdata.sandbox import Sandbox
 
 USERS = [f"artist-{k:03d}" for k in range(1, 21)]

@@ -1,4 +1,4 @@
-"""Parquet export (scdata.export): round trips, metadata, atomic writes, datasets."""
+"""Parquet export (scdata.frames.files): round trips, metadata, atomic writes, datasets."""
 
 from __future__ import annotations
 
@@ -19,11 +19,11 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-import scdata.export as export
+import scdata.frames.files as export
 from scdata._version import __version__
-from scdata.export import frame_to_table, read_parquet, to_parquet, write_frame
-from scdata.frames import empty_tracks_frame, empty_users_frame, tracks_frame, users_frame
-from scdata.schema import SCHEMA_VERSION, SchemaError
+from scdata.frames.convert import empty_tracks_frame, empty_users_frame, tracks_frame, users_frame
+from scdata.frames.files import frame_to_table, read_parquet, to_parquet, write_frame
+from scdata.frames.schema import SCHEMA_VERSION, SchemaError
 
 REPO = Path(__file__).resolve().parents[1]
 BIG = 2**63 - 1
@@ -204,8 +204,8 @@ KILLED_WRITER = textwrap.dedent(
     """
     import sys, time
     import pyarrow.parquet as pq
-    import scdata.export as export
-    from scdata.frames import tracks_frame
+    import scdata.frames.files as export
+    from scdata.frames.convert import tracks_frame
 
     def slow_write_table(table, where, **kwargs):
         # the real writer, one row group at a time with pauses: a wide, sure mid-write window

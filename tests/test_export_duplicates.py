@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import scdata
-from scdata.bulk import MANIFEST, export_summary, export_tracks
+from scdata.datasets.export import MANIFEST, export_summary, export_tracks
 from scdata.sandbox import Sandbox
 from tests.test_bulk import SCDATA, check_dataset, expected_rows, manifest_entries, tracks_path
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import scdata
-from scdata.bulk import export_tracks
+from scdata.datasets.export import export_tracks
 
 SCRIPT = str(Path(sys.executable).with_name("scdata"))
 
@@ -102,11 +102,11 @@ def test_export_tracks_refuses_a_root_that_is_a_file_before_any_request(
 
 
 def test_check_output(tmp_path):
-    assert scdata.export.check_output(tmp_path / "x.CSV") == tmp_path / "x.CSV"
-    assert scdata.export.check_output(tmp_path / "ds", dataset=True) == tmp_path / "ds"
+    assert scdata.frames.files.check_output(tmp_path / "x.CSV") == tmp_path / "x.CSV"
+    assert scdata.frames.files.check_output(tmp_path / "ds", dataset=True) == tmp_path / "ds"
     with pytest.raises(ValueError, match=r"'\.txt'"):
-        scdata.export.check_output(tmp_path / "x.txt")
+        scdata.frames.files.check_output(tmp_path / "x.txt")
     (tmp_path / "d.parquet").mkdir()
     with pytest.raises(IsADirectoryError):
-        scdata.export.check_output(tmp_path / "d.parquet")
+        scdata.frames.files.check_output(tmp_path / "d.parquet")
     assert not (tmp_path / "ds").exists() and not (tmp_path / "x.CSV").exists()

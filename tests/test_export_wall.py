@@ -16,9 +16,9 @@ from urllib.parse import urlsplit
 import pytest
 
 import scdata
-from scdata.bulk import MANIFEST, export_summary, export_tracks
+from scdata.datasets.export import MANIFEST, export_summary, export_tracks
 from scdata.sandbox import Sandbox
-from scdata.sharedstate import FileState
+from scdata.storage.sharedstate import FileState
 from tests.test_bulk import SCDATA, check_dataset, manifest_entries, tracks_path
 
 USERS = [f"artist-{k:03d}" for k in range(1, 9)]

@@ -1,4 +1,4 @@
-"""Building typed frames from API pages (scdata.frames)."""
+"""Building typed frames from API pages (scdata.frames.convert)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scdata import frames
-from scdata.frames import (
+from scdata.frames import convert as frames
+from scdata.frames.convert import (
     empty_tracks_frame,
     empty_users_frame,
     table_to_frame,
@@ -20,7 +20,7 @@ from scdata.frames import (
     users_frame,
     users_table,
 )
-from scdata.schema import (
+from scdata.frames.schema import (
     TRACK_COLUMNS,
     USER_COLUMNS,
     ParseWarning,

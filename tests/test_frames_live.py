@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 import scdata
-from scdata.frames import empty_tracks_frame
-from scdata.schema import ParseWarning
+from scdata.frames.convert import empty_tracks_frame
+from scdata.frames.schema import ParseWarning
 
 from .conftest import REPO, SHARED, accessible
 

@@ -53,6 +53,6 @@ def test_the_emulator_shares_nothing_with_the_client():
     for path in (REPO / "scdata" / "sandbox").glob("*.py"):
         used = scdata_imports(path) - {p.stem for p in path.parent.glob("*.py")} - {"sandbox"}
         if path.name == "server.py":
-            assert used == {"client"}, used  # serve(): the lazy `import scdata.client`
+            assert used == {"client"}, used  # serve(): the lazy `import scdata._client`
         else:
             assert used == set(), f"{path.name} imports {used}"

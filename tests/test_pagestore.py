@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import scdata
-from scdata.maintenance import clear_cache
+from scdata.cli.cache import clear_cache
 
 from .conftest import run_together
 from .test_auth import make_client
@@ -83,7 +83,7 @@ def test_many_threads_and_processes_open_a_new_store_at_once(tmp_path):
 
     import pyarrow as pa
 
-    from scdata.pagestore import SQLitePageStore, StoredPage
+    from scdata.storage.pages import SQLitePageStore, StoredPage
 
     for trial in range(20):  # switching a new file to WAL used to fail under contention
         store = SQLitePageStore(tmp_path / f"t{trial}.sqlite")
@@ -99,7 +99,7 @@ def test_many_threads_and_processes_open_a_new_store_at_once(tmp_path):
     code = (
         "import time, pyarrow as pa\n"
         "from pathlib import Path\n"
-        "from scdata.pagestore import SQLitePageStore, StoredPage\n"
+        "from scdata.storage.pages import SQLitePageStore, StoredPage\n"
         f"store = SQLitePageStore(Path({str(path)!r}))\n"
         "store.put(f'p{WORKER}', StoredPage(pa.table({'a': [1]}), None, time.time() + 60))\n"
     )

@@ -10,8 +10,8 @@ import pytest
 import requests
 
 import scdata
-from scdata.frames import tracks_frame, users_frame
-from scdata.jsonbody import loads, without_surrogates
+from scdata.frames.convert import tracks_frame, users_frame
+from scdata.frames.jsonbody import loads, without_surrogates
 
 PAGE = (
     b'{"collection": [{"id": 1, "title": "caf\\ud800", "user": {"id": 2, "username": "\\udcffx"}},'
@@ -20,7 +20,7 @@ PAGE = (
 
 
 def test_orjson_alone_refuses_these_bodies() -> None:
-    """The reason for scdata.jsonbody (if orjson ever accepts them, the fallback is idle)."""
+    """The reason for scdata.frames.jsonbody (if orjson ever accepts them, the fallback is idle)."""
     for body in (PAGE, codecs.BOM_UTF8 + b'{"id": 1}'):
         with pytest.raises(orjson.JSONDecodeError):
             orjson.loads(body)

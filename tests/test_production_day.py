@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 
 import scdata
-from scdata.bulk import MANIFEST
+from scdata.datasets.export import MANIFEST
 from scdata.sandbox import Sandbox
 
 USERS = [f"artist-{k:03d}" for k in range(1, 201)]

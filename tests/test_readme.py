@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from scdata.config import _ENV
-from scdata.schema import TRACK_COLUMNS, columns_markdown
+from scdata.frames.schema import TRACK_COLUMNS, columns_markdown
 
 from .conftest import REPO
 

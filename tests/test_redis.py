@@ -101,7 +101,7 @@ def test_no_secret_in_redis_outside_the_token_key(sandbox, redis_url, tmp_path):
 
 
 def test_cache_info_and_clear_with_redis(sandbox, redis_url, tmp_path):
-    from scdata.maintenance import cache_report, clear_cache
+    from scdata.cli.cache import cache_report, clear_cache
 
     client = redis_client(sandbox, redis_url, tmp_path)
     client.tracks_df("jowymusic", progress=False)
@@ -161,7 +161,7 @@ def test_token_breaker_is_shared_by_processes_on_one_redis(sandbox, redis_url, t
     outs = sorted(run_workers(code, sandbox, redis_url, tmp_path, n=3))
     assert outs == ["cooldown", "cooldown", "failed"]
     assert sandbox.count("/oauth/token") == 1
-    from scdata.maintenance import cache_report
+    from scdata.cli.cache import cache_report
 
     report = cache_report(redis_client(sandbox, redis_url, tmp_path / "c"))
     assert report["token breaker"].startswith("open until ")

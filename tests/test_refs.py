@@ -16,9 +16,9 @@ from urllib.parse import urlsplit
 import pytest
 
 import scdata
-from scdata.api import resource_of
-from scdata.fanout import user_refs
-from scdata.userref import parse_user
+from scdata._fanout import user_refs
+from scdata.http.endpoints import resource_of
+from scdata.http.refs import parse_user
 
 from .test_walk_proxy import ApiProxy, json_answer
 

@@ -7,9 +7,9 @@ import time
 import pytest
 
 import scdata
-from scdata.sharedstate import MemoryState
-from scdata.throttle import Throttle, WaitBudget
-from scdata.userref import parse_user
+from scdata.http.refs import parse_user
+from scdata.http.throttle import Throttle, WaitBudget
+from scdata.storage.sharedstate import MemoryState
 
 from .conftest import accessible
 from .test_auth import make_client

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import scdata
-from scdata.client import default_client, replace_default
+from scdata._client import default_client, replace_default
 from scdata.sandbox import serve, start
 
 

@@ -1,4 +1,4 @@
-"""The column declarations (scdata.schema), the docs generated from them, and tag parsing."""
+"""The column declarations (scdata.frames.schema), the docs generated from them, and tag parsing."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from scdata import schema
-from scdata.schema import (
+from scdata.frames import schema
+from scdata.frames.schema import (
     SCHEMA_VERSION,
     TRACK_COLUMNS,
     USER_COLUMNS,
@@ -22,7 +22,7 @@ from scdata.schema import (
     nested_arrow_schema,
     pandas_dtypes,
 )
-from scdata.tags import is_machine_tag, parse_tag_list, split_tag_lists
+from scdata.frames.tags import is_machine_tag, parse_tag_list, split_tag_lists
 
 REPO = Path(__file__).resolve().parents[1]
 TABLES = {"tracks": TRACK_COLUMNS, "users": USER_COLUMNS}
@@ -287,7 +287,7 @@ def test_columns_markdown_has_one_row_per_column(table: str) -> None:
 
 def test_committed_docs_are_up_to_date() -> None:
     committed = (REPO / "docs" / "columns.md").read_text(encoding="utf-8")
-    assert committed == columns_document(), "run: python -m scdata.schema > docs/columns.md"
+    assert committed == columns_document(), "run: python -m scdata.frames.schema > docs/columns.md"
 
 
 # --------------------------------------------------------------------------- tags

@@ -16,8 +16,8 @@ import time
 import pytest
 
 import scdata
+from scdata.http.throttle import JITTER
 from scdata.sandbox import Sandbox
-from scdata.throttle import JITTER
 
 from .conftest import run_together
 from .test_auth import make_client
@@ -164,8 +164,8 @@ def test_rate_limit_zero_disables_the_pace_not_the_back_off(sandbox, cache_dir):
 
 PROCESS_CODE = """
 import os, time
-from scdata.stores import shared_state
-from scdata.redisstore import RedisConnection
+from scdata.storage.backends import shared_state
+from scdata.storage.redis_store import RedisConnection
 client = scdata.Client(throttle_backoff=float(os.environ["BACKOFF"]), rate_limit=0)
 if WORKER == 1:  # arrive while the first worker's pause is on
     state = shared_state(client.settings, RedisConnection(client.settings.cache), "throttle")

@@ -10,7 +10,7 @@ import pytest
 import redis
 
 import scdata
-from scdata.maintenance import cache_report
+from scdata.cli.cache import cache_report
 
 from .conftest import run_together
 from .redis_server import redis_server

@@ -13,10 +13,10 @@ from datetime import UTC, datetime
 import pytest
 
 import scdata
-import scdata.auth
-from scdata.maintenance import cache_report
+import scdata.http.auth
+from scdata.cli.cache import cache_report
 from scdata.sandbox import Sandbox
-from scdata.tokenstore import FileTokenStore, MemoryTokenStore
+from scdata.storage.tokens import FileTokenStore, MemoryTokenStore
 
 from .conftest import run_together
 from .token_server import token_server
@@ -209,7 +209,7 @@ def test_refresh_request_shape_with_a_secret_and_with_authorization_only(cache_d
         for settings in ({"client_secret": "s3cret"}, {"authorization": basic}):
             server.seen.clear()
             server.issued = 0
-            manager = scdata.auth.TokenManager(
+            manager = scdata.http.auth.TokenManager(
                 scdata.config.Settings.load({}, client_id="id", token_url=server.url, **settings),
                 MemoryTokenStore(),
             )
@@ -229,7 +229,7 @@ def test_refresh_request_shape_with_a_secret_and_with_authorization_only(cache_d
 
 
 def test_refused_refresh_falls_back_with_one_warning_and_a_count(cache_dir, caplog, monkeypatch):
-    monkeypatch.setattr(scdata.auth, "_fallback_warned", False)
+    monkeypatch.setattr(scdata.http.auth, "_fallback_warned", False)
     with Sandbox(token_ttl=1, artists=0) as sb:
         client = make_client(sb, cache_dir)
         client.get_token()

@@ -14,7 +14,7 @@ import pytest
 
 import scdata
 from scdata.sandbox import Sandbox
-from scdata.tokenstore import FileTokenStore
+from scdata.storage.tokens import FileTokenStore
 
 from .token_server import token_server
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import scdata
-from scdata.api import SoundCloudAPI
+from scdata.http.endpoints import SoundCloudAPI
 
 from .conftest import accessible
 

@@ -7,7 +7,7 @@ import logging
 import pytest
 
 import scdata
-from scdata.userref import parse_user
+from scdata.http.refs import parse_user
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from collections.abc import Callable, Iterator
 import pytest
 
 import scdata
-from scdata.api import MAX_IDLE_PAGES
-from scdata.schema import ParseWarning
+from scdata.frames.schema import ParseWarning
+from scdata.http.endpoints import MAX_IDLE_PAGES
 
 from .test_walk_proxy import ApiProxy, json_answer
 

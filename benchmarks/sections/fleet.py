@@ -25,7 +25,7 @@ from _common import (
 )
 from _report import Row, seconds
 
-from scdata.fanout import DEFAULT_WORKERS
+from scdata._fanout import DEFAULT_WORKERS
 
 TARGET_FLEET_EXCHANGES = 1  # the whole Dask fleet shares one token through the cache dir
 FLEET_WORKERS = 2  # distributed.LocalCluster(n_workers=..., threads_per_worker=...)

@@ -8,7 +8,7 @@ import math
 from _common import Bench, bucket_respected, busiest_second, say, timer
 from _report import Row, seconds, times
 
-from scdata.fanout import DEFAULT_WORKERS
+from scdata._fanout import DEFAULT_WORKERS
 
 TARGET_MANY = 4.0  # concurrent tracks_df at least this many times faster than a serial loop
 

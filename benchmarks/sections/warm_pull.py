@@ -12,7 +12,7 @@ from _common import Bench, say
 from _report import Row, seconds, times
 from requests_cache.backends import SQLiteCache
 
-from scdata.session import cache_path
+from scdata.http.session import cache_path
 from sections.cold_pull import ColdPulls
 
 TARGET_WARM = 5.0  # warm pull at least this many times faster than the naive warm loop

@@ -489,18 +489,18 @@ def serve(
         if not configure:
             yield sb
             return
-        import scdata.client  # lazy: the sandbox itself never depends on the client
+        import scdata._client  # lazy: the sandbox itself never depends on the client
 
         temporary = None if cache_dir is not None else tempfile.mkdtemp(prefix="scdata-sandbox-")
         try:
             client = scdata.Client(
                 **sb.client_settings, cache_dir=cache_dir if cache_dir is not None else temporary
             )
-            previous = scdata.client.replace_default(client)
+            previous = scdata._client.replace_default(client)
             try:
                 yield sb
             finally:
-                scdata.client.replace_default(previous)
+                scdata._client.replace_default(previous)
                 client.close()
         finally:
             if temporary is not None:

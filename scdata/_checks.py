@@ -1,6 +1,6 @@
 """Checking the plain arguments of the data functions: counts and access levels.
 
-Every error names the parameter and the value (users are checked by :mod:`scdata.userref`).
+Every error names the parameter and the value (users are checked by :mod:`scdata.http.refs`).
 """
 
 from __future__ import annotations

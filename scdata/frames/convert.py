@@ -3,7 +3,7 @@
 How a page becomes rows (all measured; see ``benchmarks/normalise.py``):
 
 1. Each page (a list of dicts) is converted to Arrow as soon as it arrives,
-   with the nested schema declared in :mod:`scdata.schema`, in one C++ pass
+   with the nested schema declared in :mod:`scdata.frames.schema`, in one C++ pass
    (``pa.array(page, type=struct)``). A generator of pages therefore keeps
    only one page of Python dicts alive. Keys not in the schema are ignored.
    Only when that pass fails (a value of another type: ``"1234"`` for an int,
@@ -11,7 +11,7 @@ How a page becomes rows (all measured; see ``benchmarks/normalise.py``):
    truncate ``12.5`` silently) is the page converted column by column, and
    only the columns that fail value by value: what can be read is read
    (numbers sent as strings, ``12.0``), the rest is missing and counted for one
-   :class:`~scdata.schema.ParseWarning` per column. Items that are not objects
+   :class:`~scdata.frames.schema.ParseWarning` per column. Items that are not objects
    are skipped (counted too).
 2. Records whose ``urn`` (or the urn built from ``id``) was already seen are
    dropped on the dicts, before conversion: the first one wins and no table is
@@ -46,8 +46,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from scdata.jsonbody import without_surrogates
-from scdata.schema import (
+from .jsonbody import without_surrogates
+from .schema import (
     TIMESTAMP_FORMAT,
     TRACK_COLUMNS,
     USER_COLUMNS,
@@ -56,7 +56,7 @@ from scdata.schema import (
     arrow_schema,
     nested_arrow_schema,
 )
-from scdata.tags import split_tag_lists
+from .tags import split_tag_lists
 
 __all__ = [
     "empty_tracks_frame",
@@ -130,7 +130,7 @@ class _Issues:
     """Values that could not be read, per column: how many, what was expected, one example.
 
     Carried in a table's schema metadata (so typed page copies keep them) and turned into
-    one :class:`~scdata.schema.ParseWarning` per column when a frame is built.
+    one :class:`~scdata.frames.schema.ParseWarning` per column when a frame is built.
     """
 
     def __init__(self, found: dict[str, dict[str, Any]] | None = None) -> None:
@@ -708,7 +708,7 @@ def table_to_frame(table: pa.Table, columns: tuple[Column, ...] = TRACK_COLUMNS)
     table : pyarrow.Table
         Usually the output of :func:`tracks_table` or :func:`users_table`.
     columns : tuple of Column, default TRACK_COLUMNS
-        The declarations to apply (``scdata.schema.USER_COLUMNS`` for users).
+        The declarations to apply (``scdata.frames.schema.USER_COLUMNS`` for users).
 
     Returns
     -------
@@ -717,7 +717,7 @@ def table_to_frame(table: pa.Table, columns: tuple[Column, ...] = TRACK_COLUMNS)
 
     Warns
     -----
-    scdata.schema.ParseWarning
+    scdata.frames.schema.ParseWarning
         Once per column, when the table's pages held values that could not be read
         (recorded by :func:`tracks_page_table`; they are missing in the frame).
 
@@ -767,11 +767,11 @@ def tracks_table(pages: Iterable[list[dict]]) -> pa.Table:
     Returns
     -------
     pyarrow.Table
-        Columns and types of ``scdata.schema.arrow_schema(TRACK_COLUMNS)``.
+        Columns and types of ``scdata.frames.schema.arrow_schema(TRACK_COLUMNS)``.
 
     Warns
     -----
-    scdata.schema.ParseWarning
+    scdata.frames.schema.ParseWarning
         Once per column: values that could not be read as the column's type
         (after reading numbers sent as strings, ISO 8601 timestamps...) are
         missing; items that are not objects are skipped. Never raises for data.
@@ -810,17 +810,17 @@ def tracks_frame(pages: Iterable[list[dict]]) -> pd.DataFrame:
     -------
     pandas.DataFrame
         One row per distinct track ``urn``, columns as in ``docs/columns.md``
-        (``scdata.schema.TRACK_COLUMNS``), a plain ``RangeIndex``.
+        (``scdata.frames.schema.TRACK_COLUMNS``), a plain ``RangeIndex``.
 
     Warns
     -----
-    scdata.schema.ParseWarning
+    scdata.frames.schema.ParseWarning
         Once per column with values that could not be read (they are missing).
 
     See Also
     --------
     tracks_table : The same as a pyarrow Table.
-    scdata.export.to_parquet : Save it losslessly.
+    scdata.frames.files.to_parquet : Save it losslessly.
 
     Examples
     --------
@@ -910,12 +910,12 @@ def users_table(users: Iterable[dict]) -> pa.Table:
     Returns
     -------
     pyarrow.Table
-        Columns and types of ``scdata.schema.arrow_schema(USER_COLUMNS)``;
+        Columns and types of ``scdata.frames.schema.arrow_schema(USER_COLUMNS)``;
         duplicate ``urn`` rows dropped, keeping the first.
 
     Warns
     -----
-    scdata.schema.ParseWarning
+    scdata.frames.schema.ParseWarning
         Once per column with values that could not be read (they are missing).
 
     Examples
@@ -940,7 +940,7 @@ def users_frame(users: Iterable[dict]) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Columns as in ``docs/columns.md`` (``scdata.schema.USER_COLUMNS``).
+        Columns as in ``docs/columns.md`` (``scdata.frames.schema.USER_COLUMNS``).
 
     Examples
     --------

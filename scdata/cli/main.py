@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from .client import Client, default_client
-from .config import Settings
-from .errors import InvalidUserError, SoundCloudError
-from .export import check_output, read_parquet, write_frame
-from .maintenance import cache_report, clear_cache
+from .._client import Client, default_client
+from ..config import Settings
+from ..errors import InvalidUserError, SoundCloudError
+from ..frames.files import check_output, read_parquet, write_frame
+from .cache import cache_report, clear_cache
 
 log = logging.getLogger("scdata")
 
@@ -190,7 +190,13 @@ def _cmd_user(args: argparse.Namespace, client: Client) -> None:
 
 
 def _cmd_export(args: argparse.Namespace, client: Client) -> None:
-    from .bulk import MANIFEST, export_summary, export_tracks, read_users_file, stop_summary
+    from ..datasets.export import (
+        MANIFEST,
+        export_summary,
+        export_tracks,
+        read_users_file,
+        stop_summary,
+    )
 
     try:
         manifest = export_tracks(
@@ -242,7 +248,7 @@ def _cmd_demo(args: argparse.Namespace) -> None:
         with Client() as client:
             frame = client.tracks_df(args.user, progress=_progress(args))
     else:
-        from .sandbox import serve
+        from ..sandbox import serve
 
         print("scdata demo: no credentials set; using the local SoundCloud emulator",
               file=sys.stderr)  # fmt: skip
@@ -283,7 +289,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     _setup_logging(args)
     try:
         if args.command == "sandbox":
-            from .sandbox import main as sandbox_main
+            from ..sandbox import main as sandbox_main
 
             return sandbox_main(["--host", args.host, "--port", str(args.port),
                                  "--latency", str(args.latency)])  # fmt: skip

@@ -20,7 +20,7 @@ from urllib.parse import unquote, urlsplit
 
 import numpy as np
 
-from .errors import USER_REQUIRED, InvalidUserError
+from ..errors import USER_REQUIRED, InvalidUserError
 
 PROFILE_HOSTS = frozenset({"soundcloud.com", "www.soundcloud.com", "m.soundcloud.com"})
 SHORT_LINK_HOST = "on.soundcloud.com"

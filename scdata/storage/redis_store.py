@@ -3,8 +3,8 @@
 Every process on every machine pointed at one Redis shares one access token: it is renewed
 under a Redis lock, so exactly one worker spends the single-use refresh token (or the
 client-credentials exchange) while the others wait and reuse the result. The HTTP cache itself
-is requests-cache's Redis backend (see :mod:`scdata.session`); entries expire by Redis TTL.
-Typed page copies use :class:`scdata.pagestore.RedisPageStore`.
+is requests-cache's Redis backend (see :mod:`scdata.http.session`); entries expire by Redis TTL.
+Typed page copies use :class:`scdata.storage.pages.RedisPageStore`.
 The ``redis`` client is an optional extra: ``pip install "scdata[redis]"``.
 """
 
@@ -16,9 +16,9 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-from .config import mask_url
-from .errors import ConfigurationError
-from .tokenstore import Token
+from ..config import mask_url
+from ..errors import ConfigurationError
+from .tokens import Token
 
 NAMESPACE = "scdata"
 LOCK_TIMEOUT = 60  # seconds a crashed holder keeps the lock at most

@@ -1,6 +1,7 @@
 """A SQLite cache file that is disposable: checked, rebuilt or bypassed, never why a call fails.
 
-The HTTP cache (:mod:`scdata.session`) and the typed page copies (:mod:`scdata.pagestore`) each
+The HTTP cache (:mod:`~scdata.http.session`) and the typed page copies
+(:mod:`~scdata.storage.pages`) each
 live in one SQLite file, watched by one :class:`CacheFile`:
 
 * **corrupt** (garbage bytes, a damaged page): one WARNING names the file and the error; the

@@ -7,11 +7,11 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from .cachefile import CacheFile
-from .client import Client
-from .config import mask_url
-from .pagestore import SQLitePageStore
-from .session import cache_path
+from .._client import Client
+from ..config import mask_url
+from ..http.session import cache_path
+from ..storage.cachefile import CacheFile
+from ..storage.pages import SQLitePageStore
 
 
 def _size(client: Client) -> int:

@@ -2,7 +2,8 @@
 
 SoundCloud throttles an app as a whole (per-app rate-limit groups; ``../shared/soundcloud-api/
 API-NOTES-2.md`` §1.1), so the pace and the pause live in one shared record
-(:func:`scdata.stores.shared_state`, name ``"throttle"``): in this process, a 0600 file in the
+(:func:`~scdata.storage.backends.shared_state`, name ``"throttle"``): in this process, a 0600 file
+in the
 cache directory, or Redis. Every thread of a client, every process sharing the cache directory
 and every machine sharing Redis sees the same record.
 
@@ -39,9 +40,9 @@ from typing import Any
 
 import requests
 
-from .errors import BlockedError, RateLimitError
+from ..errors import BlockedError, RateLimitError
+from ..storage.sharedstate import Record, SharedState
 from .ratelimits import describe_reset
-from .sharedstate import Record, SharedState
 
 log = logging.getLogger("scdata")
 
@@ -146,7 +147,7 @@ class Throttle:
     Parameters
     ----------
     state : SharedState
-        The shared record (``scdata.stores.shared_state(settings, redis, "throttle")``).
+        The shared record (``scdata.storage.backends.shared_state(settings, redis, "throttle")``).
     rate : float
         ``rate_limit``: requests per second at full pace (0: no pacing).
     backoff : float
@@ -156,7 +157,7 @@ class Throttle:
 
     Examples
     --------
-    >>> from scdata.sharedstate import MemoryState
+    >>> from scdata.storage.sharedstate import MemoryState
     >>> throttle = Throttle(MemoryState(), rate=100.0, backoff=15.0)
     >>> ticket = throttle.acquire(WaitBudget(60))
     >>> ticket.probe, throttle.state.read()["factor"]

@@ -1,7 +1,7 @@
-"""requests-cache's SQLite backend over a :class:`~scdata.cachefile.CacheFile`: never fails a call.
+"""requests-cache's SQLite backend over a :class:`~.cachefile.CacheFile`: never fails a call.
 
 Every read that fails is a miss, every write that fails is skipped (with one WARNING naming the
-file, see :mod:`scdata.cachefile`), a corrupt file is replaced, and expired answers are purged a
+file, see :mod:`~.cachefile`), a corrupt file is replaced, and expired answers are purged a
 bounded batch at a time. requests-cache's own table layout is kept (``responses`` and
 ``redirects``: ``key``, pickled ``value``, ``expires`` in epoch seconds, indexed), so a file
 written by plain requests-cache opens unchanged.

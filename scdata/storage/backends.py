@@ -7,17 +7,17 @@
 | ``memory``     | this process                   | this process                 |
 | ``redis://…``  | Redis, renewed under its lock  | Redis, with TTL              |
 
-Shared coordination records (:mod:`scdata.sharedstate`: the back-off, the token circuit
+Shared coordination records (:mod:`scdata.storage.sharedstate`: the back-off, the token circuit
 breaker) follow the token: in this process, a 0600 file in the cache directory, or Redis.
 """
 
 from __future__ import annotations
 
-from .config import Settings
-from .pagestore import PAGES_FILE, MemoryPageStore, PageStore, RedisPageStore, SQLitePageStore
-from .redisstore import NAMESPACE, RedisConnection, RedisTokenStore, digest
+from ..config import Settings
+from .pages import PAGES_FILE, MemoryPageStore, PageStore, RedisPageStore, SQLitePageStore
+from .redis_store import NAMESPACE, RedisConnection, RedisTokenStore, digest
 from .sharedstate import FileState, MemoryState, RedisState, SharedState
-from .tokenstore import FileTokenStore, MemoryTokenStore, TokenStore
+from .tokens import FileTokenStore, MemoryTokenStore, TokenStore
 
 
 def uses_redis(settings: Settings) -> bool:

@@ -1,7 +1,7 @@
 """Export many users' tracks to one hive-partitioned Parquet dataset that can be resumed.
 
 :func:`export_tracks` fetches users concurrently and writes each one's tracks to its own
-partition (``user_permalink=<name>/part-0.parquet``) with :func:`scdata.export.to_parquet`,
+partition (``user_permalink=<name>/part-0.parquet``) with :func:`scdata.frames.files.to_parquet`,
 then records the result in ``_manifest.json`` beside the partitions. A user that fails is
 recorded and the others go on. Running it again skips users whose partition is complete and
 fresh and retries the rest; a partition written again replaces the old one, so rows are
@@ -22,7 +22,7 @@ run fetches the failed and not-attempted users and skips the finished fresh ones
 What is atomic
 --------------
 - Each user's partition: written to a temporary directory and renamed into place
-  (see :mod:`scdata.export`). A reader sees the old rows of a user or the new ones.
+  (see :mod:`scdata.frames.files`). A reader sees the old rows of a user or the new ones.
 - ``_manifest.json``: rewritten with a temporary file and a rename, under a lock
   (``.manifest.lock``) and merged with what is on disk, so processes exporting into one
   directory do not lose each other's entries. It is written at most once a second while the
@@ -74,19 +74,19 @@ from urllib.parse import quote
 import filelock
 import pandas as pd
 
-from .arguments import check_count
-from .client import Client, default_client
-from .errors import (
+from .._checks import check_count
+from .._client import Client, default_client
+from .._fanout import DEFAULT_WORKERS, run_all, user_refs
+from ..errors import (
     AuthError,
     ConfigurationError,
     InvalidUserError,
     RateLimitError,
     SoundCloudError,
 )
-from .export import check_output, to_parquet, write_atomically
-from .fanout import DEFAULT_WORKERS, run_all, user_refs
-from .schema import TRACK_COLUMNS, SchemaError
-from .userref import UserRef, parse_user
+from ..frames.files import check_output, to_parquet, write_atomically
+from ..frames.schema import TRACK_COLUMNS, SchemaError
+from ..http.refs import UserRef, parse_user
 
 __all__ = ["MANIFEST", "STATUSES", "export_summary", "export_tracks", "read_users_file",
            "stop_summary"]  # fmt: skip

@@ -7,7 +7,7 @@ and ``scdata cache clear`` clears both. Only track data is stored: never a heade
 
 A copy that can't be read back (garbage bytes, a missing field, a key of another type) is a
 miss in every store, never an error. Expired copies are purged like the HTTP entries: by the
-:mod:`scdata.cachefile` policy in SQLite and memory, by a Redis TTL in Redis.
+:mod:`scdata.storage.cachefile` policy in SQLite and memory, by a Redis TTL in Redis.
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ from typing import Any, Protocol
 
 import pyarrow as pa
 
+from ..frames.schema import SCHEMA_VERSION
 from . import cachefile
 from .cachefile import CacheFile
-from .schema import SCHEMA_VERSION
 
 PAGES_FILE = "arrow_pages.sqlite"
 REDIS_KEEP_EXPIRED = 3600  # s a Redis copy outlives its expiry: requests-cache's ttl_offset
@@ -142,7 +142,7 @@ class SQLitePageStore:
     """Page copies in a SQLite file (WAL, mode 0600) in the cache directory.
 
     One connection per thread; writes are single statements, so concurrent processes only
-    wait on SQLite's busy timeout. The file is a :class:`~scdata.cachefile.CacheFile`: a read
+    wait on SQLite's busy timeout. The file is a :class:`~.cachefile.CacheFile`: a read
     that fails is a miss, a write that fails is skipped, a corrupt file is replaced, and
     expired copies are purged a bounded batch at a time.
 

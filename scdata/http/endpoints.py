@@ -17,10 +17,10 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 import orjson
 import requests
 
-from . import jsonbody
-from .errors import APIError, InvalidUserError, OfflineError, UserNotFoundError
+from ..errors import APIError, InvalidUserError, OfflineError, UserNotFoundError
+from ..frames import jsonbody
+from .refs import UserRef
 from .session import SoundCloudSession
-from .userref import UserRef
 
 log = logging.getLogger("scdata")
 
@@ -72,7 +72,7 @@ class SoundCloudAPI:
     Examples
     --------
     >>> import scdata
-    >>> from scdata.userref import parse_user
+    >>> from scdata.http.refs import parse_user
     >>> api = scdata.Client().api
     >>> api.user(parse_user("jowymusic"))["username"]
     'JOWY'

@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from .client import Client, default_client
+from ._client import Client, default_client
 
 
 def iter_tracks(

@@ -10,7 +10,7 @@ counting failed requests too, so:
   the refresh (400/401) does scdata spend a client-credentials exchange, with a WARNING (once
   per process) and a count in the shared record;
 - after a failed token request (an error status, no answer, a timeout, a 200 without a token)
-  the circuit breaker (:mod:`scdata.tokenbreaker`) stops every token request of every thread
+  the circuit breaker (:mod:`scdata.http.tokenbreaker`) stops every token request of every thread
   and process sharing the store until ``token_cooldown`` passes: calls fail at once with
   :class:`~scdata.errors.TokenCooldownError`. A refresh that fails by outage does not fall back;
 - a token that cannot be saved (read-only or full cache directory) is kept in memory, with one
@@ -30,13 +30,13 @@ from datetime import datetime
 
 import requests
 
-from ._version import __version__
-from .config import Secret, Settings
-from .errors import AuthError
+from .._version import __version__
+from ..config import Secret, Settings
+from ..errors import AuthError
+from ..storage.sharedstate import MemoryState, SharedState
+from ..storage.tokens import Token, TokenStore, clamp_lifetime
 from .ratelimits import describe_reset, reset_time_from_body
-from .sharedstate import MemoryState, SharedState
 from .tokenbreaker import TokenBreaker
-from .tokenstore import Token, TokenStore, clamp_lifetime
 
 log = logging.getLogger("scdata")
 
@@ -70,11 +70,11 @@ class TokenManager:
         Where the token is kept between calls and processes.
     state : SharedState, optional
         The token record shared with every thread and process that shares ``store``
-        (:func:`scdata.stores.shared_state` ``"token"``); default: this manager only.
+        (:func:`scdata.storage.backends.shared_state` ``"token"``); default: this manager only.
 
     Examples
     --------
-    >>> from scdata.tokenstore import MemoryTokenStore
+    >>> from scdata.storage.tokens import MemoryTokenStore
     >>> settings = Settings.load({}, client_id="id", client_secret="s")  # {}: no environment
     >>> manager = TokenManager(settings, MemoryTokenStore())
     >>> manager  # no token fetched yet

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
-from .userref import UserRef, parse_user
+from .http.refs import UserRef, parse_user
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -20,7 +20,7 @@ def user_refs(users: object, name: str = "users") -> list[UserRef]:
     Parameters
     ----------
     users : str, int or sequence of them
-        One user (any form :func:`scdata.userref.parse_user` accepts) or several.
+        One user (any form :func:`scdata.http.refs.parse_user` accepts) or several.
 
     Raises
     ------

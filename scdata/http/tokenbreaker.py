@@ -4,7 +4,8 @@ SoundCloud's token endpoint counts every request against rolling windows (30 per
 50 per app per 12 h), failed ones included (``../shared/soundcloud-api/API-NOTES-2.md`` §1.2).
 A client that retries a failing token endpoint burns the budget of everyone on its IP, so after
 a failed token request every thread and process sharing the token store (its shared record,
-:func:`scdata.stores.shared_state` ``"token"``) waits ``token_cooldown`` seconds before the
+:func:`~scdata.storage.backends.shared_state` ``"token"``) waits ``token_cooldown`` seconds before
+the
 next one; the cool-down doubles while failures repeat (at most one hour, or the setting when
 larger) and resets on success. A call during the cool-down fails at once with
 :class:`~scdata.errors.TokenCooldownError`.
@@ -31,8 +32,8 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from .errors import TokenCooldownError
-from .sharedstate import Record, SharedState
+from ..errors import TokenCooldownError
+from ..storage.sharedstate import Record, SharedState
 
 MAX_COOLDOWN = 3600.0
 MAX_NOT_BEFORE = 12 * 3600.0  # a 429's reset_time is honoured up to the 12 h app window
@@ -83,7 +84,7 @@ class TokenBreaker:
 
     Examples
     --------
-    >>> from scdata.sharedstate import MemoryState
+    >>> from scdata.storage.sharedstate import MemoryState
     >>> breaker = TokenBreaker(MemoryState(), cooldown=60)
     >>> breaker.check()  # closed: nothing happens
     >>> _ = breaker.failed("client_credentials", 500, "error")
@@ -103,7 +104,7 @@ class TokenBreaker:
 
         Examples
         --------
-        >>> from scdata.sharedstate import MemoryState
+        >>> from scdata.storage.sharedstate import MemoryState
         >>> [TokenBreaker(MemoryState(), 60).cooldown_for(n) for n in (1, 2, 3, 7, 50)]
         [60.0, 120.0, 240.0, 3600.0, 3600.0]
         """
@@ -238,7 +239,7 @@ class TokenBreaker:
 
         Examples
         --------
-        >>> from scdata.sharedstate import MemoryState
+        >>> from scdata.storage.sharedstate import MemoryState
         >>> TokenBreaker(MemoryState(), 60).report()["token breaker"]
         'closed'
         """

@@ -1,6 +1,6 @@
 """Waiting policy: back-off with jitter, and reading SoundCloud's 429s.
 
-The shared pace and the shared pause live in :mod:`scdata.throttle`.
+The shared pace and the shared pause live in :mod:`scdata.http.throttle`.
 
 SoundCloud sends no ``Retry-After``; the reset time is in the JSON body as
 ``"reset_time": "yyyy/MM/dd HH:mm:ss +0000"`` (inside ``errors[0].meta``). A ``Retry-After`` header
@@ -65,7 +65,8 @@ def retry_after_seconds(header: str | None, now: datetime | None = None) -> floa
     """Seconds to wait from a ``Retry-After`` header (delta seconds or an HTTP date).
 
     A date in the past gives 0; a value that is not one of the two forms gives ``None``. The
-    caller applies a minimum pause (:data:`scdata.throttle.MIN_PAUSE`): 0 never means "at once".
+    caller applies a minimum pause (:data:`~scdata.http.throttle.MIN_PAUSE`): 0 never means "at
+    once".
 
     Examples
     --------

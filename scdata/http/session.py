@@ -9,9 +9,9 @@ Rules (see the implementation notes in the README):
   redacts it; scdata always spells it with that exact case, which the redaction needs);
 * redirects are never followed by requests, so no redirect history, which requests-cache would
   store without redaction, reaches the cache;
-* the token request uses its own plain session (:mod:`scdata.auth`), so it is never cached;
+* the token request uses its own plain session (:mod:`scdata.http.auth`), so it is never cached;
 * the SQLite file lives in a 0700 directory and is created 0600; a corrupt, read-only or full
-  file is rebuilt or bypassed, never the reason a call fails (:mod:`scdata.cachefile`).
+  file is rebuilt or bypassed, never the reason a call fails (:mod:`scdata.storage.cachefile`).
 """
 
 from __future__ import annotations
@@ -22,13 +22,13 @@ from urllib.parse import urlsplit
 import requests
 from requests_cache import DEFAULT_IGNORED_PARAMS, DO_NOT_CACHE, CacheMixin
 
-from ._version import __version__
+from .._version import __version__
+from ..config import Settings
+from ..storage.backends import shared_state
+from ..storage.cachefile import CacheFile
+from ..storage.httpcache import SCHEMA, DisposableSQLiteCache
+from ..storage.redis_store import NAMESPACE, RedisConnection
 from .auth import TokenManager
-from .cachefile import CacheFile
-from .config import Settings
-from .httpcache import SCHEMA, DisposableSQLiteCache
-from .redisstore import NAMESPACE, RedisConnection
-from .stores import shared_state
 from .throttle import Throttle
 from .transport import Transport
 
@@ -44,13 +44,14 @@ CACHE_FILE = "http_cache.sqlite"
 
 
 class SoundCloudSession(CacheMixin, Transport, requests.Session):
-    """``CachedSession`` whose cache misses go through :class:`scdata.transport.Transport`."""
+    """``CachedSession`` whose cache misses go through :class:`scdata.http.transport.Transport`."""
 
 
 def _storable(response: requests.Response) -> bool:
     """Cheap guard run before a write: JSON 200s, and the 302s of ``/resolve``.
 
-    The full parse happens in :mod:`scdata.api`, which deletes an entry that does not parse.
+    The full parse happens in :mod:`~scdata.http.endpoints`, which deletes an entry that does not
+    parse.
     """
     if response.status_code == 302:
         return urlsplit(response.url).path.rstrip("/").endswith("/resolve")
@@ -69,8 +70,10 @@ def _sqlite_backend(settings: Settings) -> DisposableSQLiteCache:
     """The SQLite cache: checked on open, rebuilt when corrupt, bypassed when it can't serve.
 
     Processes check and open the file one at a time (switching a new database to WAL needs an
-    exclusive lock, and SQLite answers "database is locked" at once to a second process doing
-    the same). See :mod:`scdata.cachefile` for what happens to a corrupt, read-only or full file.
+    exclusive lock, and SQLite answers "database is locked" at once to a second process
+    doing
+    the same). See :mod:`~scdata.storage.cachefile` for what happens to a corrupt, read-only or
+    full file.
     """
     return DisposableSQLiteCache(CacheFile(cache_path(settings), "HTTP cache", SCHEMA))
 
@@ -82,7 +85,7 @@ def build_session(
 
     Examples
     --------
-    >>> from scdata.tokenstore import MemoryTokenStore
+    >>> from scdata.storage.tokens import MemoryTokenStore
     >>> settings = Settings.load(cache="memory")
     >>> session = build_session(settings, TokenManager(settings, MemoryTokenStore()))
     >>> session.settings.expire_after

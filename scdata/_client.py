@@ -14,19 +14,19 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-from .api import SoundCloudAPI
-from .arguments import check_access, check_count
-from .auth import TokenManager
+from ._checks import check_access, check_count
+from ._fanout import DEFAULT_WORKERS, run_all, user_refs
+from ._progress import progress_bar, progress_enabled
+from ._walk import TrackPages
 from .config import Settings, mask_url
-from .fanout import DEFAULT_WORKERS, run_all, user_refs
-from .frames import concat_tracks, table_to_frame, users_frame
-from .pages import TrackPages
-from .progress import progress_bar, progress_enabled
-from .redisstore import RedisConnection
-from .schema import TRACK_COLUMNS
-from .session import SoundCloudSession, build_session
-from .stores import page_store, shared_state, token_store
-from .userref import UserRef, parse_user
+from .frames.convert import concat_tracks, table_to_frame, users_frame
+from .frames.schema import TRACK_COLUMNS
+from .http.auth import TokenManager
+from .http.endpoints import SoundCloudAPI
+from .http.refs import UserRef, parse_user
+from .http.session import SoundCloudSession, build_session
+from .storage.backends import page_store, shared_state, token_store
+from .storage.redis_store import RedisConnection
 
 
 class Client:
@@ -124,7 +124,7 @@ class Client:
 
     # -- data ------------------------------------------------------------------------------------
     def get_token(self) -> str:
-        """Return a valid access token (cached; see :mod:`scdata.auth`).
+        """Return a valid access token (cached; see :mod:`scdata.http.auth`).
 
         Examples
         --------
@@ -322,7 +322,7 @@ class Client:
         Returns
         -------
         pandas.DataFrame
-            The columns of ``docs/columns.md`` (``scdata.schema.TRACK_COLUMNS``), the same
+            The columns of ``docs/columns.md`` (``scdata.frames.schema.TRACK_COLUMNS``), the same
             for 0 or 100,000 rows; ``df.attrs["fetched_at"]`` is the UTC fetch time.
 
         Raises

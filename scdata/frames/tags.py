@@ -20,7 +20,7 @@ Rules (the same in :func:`parse_tag_list` and :func:`split_tag_lists`):
 
 :func:`parse_tag_list` is the readable one-value reference.
 :func:`split_tag_lists` applies the same rules to a whole Arrow column with
-``pyarrow.compute`` kernels, and is what :mod:`scdata.frames` uses.
+``pyarrow.compute`` kernels, and is what :mod:`scdata.frames.convert` uses.
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ def parse_tag_list(tag_list: str) -> tuple[list[str], list[str]]:
 
     Notes
     -----
-    The rules are listed in the module docstring (``scdata.tags?``). An
+    The rules are listed in the module docstring (``scdata.frames.tags?``). An
     unclosed quote makes the rest of the string one tag; it never raises.
 
     Examples

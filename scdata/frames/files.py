@@ -44,11 +44,11 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from scdata import atomicfile
-from scdata._version import __version__
-from scdata.atomicfile import TEMP_SUFFIX, fsync, remove_stale_temps
-from scdata.frames import table_to_frame
-from scdata.schema import SCHEMA_VERSION, TRACK_COLUMNS, USER_COLUMNS, Column, SchemaError
+from .._version import __version__
+from ..storage import atomicfile
+from ..storage.atomicfile import TEMP_SUFFIX, fsync, remove_stale_temps
+from .convert import table_to_frame
+from .schema import SCHEMA_VERSION, TRACK_COLUMNS, USER_COLUMNS, Column, SchemaError
 
 __all__ = [
     "COMPRESSION",
@@ -114,7 +114,7 @@ def _name_bad_column(df: pd.DataFrame, schema: pa.Schema, error: Exception) -> E
 def frame_to_table(df: pd.DataFrame) -> pa.Table:
     """Convert a frame to the Arrow table that :func:`to_parquet` writes.
 
-    Columns declared in ``scdata.schema`` (when the frame is a tracks or users
+    Columns declared in ``scdata.frames.schema`` (when the frame is a tracks or users
     frame) get their declared Arrow type, so even an empty or all-null column
     is typed; other columns are inferred by pyarrow. The table carries the
     pandas metadata (so plain ``pd.read_parquet`` restores the dtypes) and the
@@ -125,7 +125,7 @@ def frame_to_table(df: pd.DataFrame) -> pa.Table:
     Parameters
     ----------
     df : pandas.DataFrame
-        Usually from ``scdata.frames.tracks_frame`` or ``users_frame``. The
+        Usually from ``scdata.frames.convert.tracks_frame`` or ``users_frame``. The
         index is not written.
 
     Returns
@@ -134,13 +134,13 @@ def frame_to_table(df: pd.DataFrame) -> pa.Table:
 
     Raises
     ------
-    scdata.schema.SchemaError
+    scdata.frames.schema.SchemaError
         A declared column holds values of another type (e.g. floats with a
         fraction in ``playback_count``).
 
     Examples
     --------
-    >>> from scdata.frames import tracks_frame
+    >>> from scdata.frames.convert import tracks_frame
     >>> table = frame_to_table(tracks_frame([[{"id": 1, "tag_list": "a b"}]]))
     >>> table.schema.field("tags").type, table.schema.metadata[b"scdata_table"]
     (ListType(list<item: string>), b'tracks')
@@ -301,7 +301,7 @@ def _reraise_with_target(exc: OSError, path: Path) -> OSError:
 
 
 def write_atomically(path: Path, write: Callable[[Path], None]) -> None:
-    """:func:`scdata.atomicfile.write_atomically`, with errors naming ``path``, not a temporary.
+    """:func:`~scdata.storage.atomicfile.write_atomically`, errors naming ``path``, not a temp.
 
     Examples
     --------
@@ -461,7 +461,7 @@ def to_parquet(
         A file is expected and `path` is a directory, or the reverse.
     ValueError
         A partition column is not integer or string.
-    scdata.schema.SchemaError
+    scdata.frames.schema.SchemaError
         A declared column holds values of another type.
 
     See Also
@@ -474,12 +474,12 @@ def to_parquet(
     ``scdata_schema_version``, ``scdata_fetched_at`` (``df.attrs["fetched_at"]``
     if set, else now; ISO 8601 UTC), ``scdata_table``, ``scdata_columns``,
     plus pyarrow's ``pandas`` and ``ARROW:schema``. What is and is not atomic
-    is described in the module docstring (``scdata.export?``).
+    is described in the module docstring (``scdata.frames.files?``).
 
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> from scdata.frames import tracks_frame
+    >>> from scdata.frames.convert import tracks_frame
     >>> df = tracks_frame([[{"id": 1, "title": "a", "playback_count": None}]])
     >>> out = to_parquet(df, pathlib.Path(tempfile.mkdtemp()) / "tracks.parquet")
     >>> out.name
@@ -554,7 +554,7 @@ def write_frame(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> from scdata.frames import tracks_frame
+    >>> from scdata.frames.convert import tracks_frame
     >>> df = tracks_frame([[{"id": 1, "tag_list": '"hip hop" trap'}]])
     >>> out = write_frame(df, pathlib.Path(tempfile.mkdtemp()) / "tracks.csv")
     >>> pd.read_csv(out).loc[0, "tags"]
@@ -626,7 +626,7 @@ def read_parquet(path: str | os.PathLike[str]) -> pd.DataFrame:
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> from scdata.frames import users_frame
+    >>> from scdata.frames.convert import users_frame
     >>> df = users_frame([{"id": 3699101, "username": "Alex", "online": False}])
     >>> p = to_parquet(df, pathlib.Path(tempfile.mkdtemp()) / "users.parquet")
     >>> back = read_parquet(p)

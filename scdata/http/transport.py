@@ -1,6 +1,6 @@
 """What happens to a request the cache could not answer.
 
-Token, the shared pace and back-off (:mod:`scdata.throttle`), retries of connection errors and
+Token, the shared pace and back-off (:mod:`scdata.http.throttle`), retries of connection errors and
 5xx, one token renewal after a 401, and a cap on what one answer may hold.
 
 :class:`Transport` is a ``requests.Session`` mixin placed *behind* requests-cache's ``CacheMixin``,
@@ -22,9 +22,9 @@ from typing import Any
 import requests
 import urllib3.exceptions
 
+from ..config import Settings
+from ..errors import APIError, AuthError
 from .auth import TokenManager
-from .config import Settings
-from .errors import APIError, AuthError
 from .ratelimits import (
     backoff_delay,
     limit_name_from_body,
@@ -53,7 +53,8 @@ CHUNK = 64 * 1024
 class Transport:
     """Mixin: sends one request with the token, retrying what is safe to retry.
 
-    Attributes set by :func:`scdata.session.build_session`: ``scdata_settings``, ``scdata_tokens``,
+    Attributes set by :func:`~scdata.http.session.build_session`: ``scdata_settings``,
+    ``scdata_tokens``,
     ``scdata_throttle``, ``scdata_max_bytes``.
     """
 
@@ -65,7 +66,9 @@ class Transport:
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
         settings = self.scdata_settings
         throttle = self.scdata_throttle
-        kwargs["allow_redirects"] = False  # redirects are followed by scdata.api, never stored
+        kwargs["allow_redirects"] = (
+            False  # redirects are followed by scdata.http.endpoints, never stored
+        )
         kwargs["stream"] = True  # the body is read here, under the size cap
         if kwargs.get("timeout") is None:
             kwargs["timeout"] = (min(10.0, settings.timeout), settings.timeout)

@@ -1,6 +1,7 @@
 """A user's tracks, page by page: as API dicts, or as typed Arrow tables kept beside the cache.
 
-Both walks share :meth:`scdata.api.SoundCloudAPI.walk` (cursor rules, loop and no-progress
+Both walks share :meth:`~scdata.http.endpoints.SoundCloudAPI.walk` (cursor rules, loop and
+no-progress
 detection) and stop after ``limit`` tracks. A walk that finds no track at all checks that the
 user exists: SoundCloud has answered an empty list for users that do not exist (API issue #121).
 
@@ -18,10 +19,10 @@ from typing import Any, TypeVar
 
 import pyarrow as pa
 
-from .api import Page, SoundCloudAPI, keep_dicts
-from .frames import tracks_page_table
-from .pagestore import PageStore, StoredPage
-from .userref import parse_user
+from .frames.convert import tracks_page_table
+from .http.endpoints import Page, SoundCloudAPI, keep_dicts
+from .http.refs import parse_user
+from .storage.pages import PageStore, StoredPage
 
 P = TypeVar("P")  # a page: a list of dicts or a typed table
 # PageStore has no delete: a copy that expired at the epoch stands for "no copy" (never used,

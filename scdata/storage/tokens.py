@@ -22,8 +22,8 @@ from typing import Protocol
 
 import filelock
 
+from ..config import Secret
 from .atomicfile import write_bytes_atomically
-from .config import Secret
 
 log = logging.getLogger("scdata")
 

@@ -1,0 +1,1 @@
+"""Datasets: many inputs to partitioned Parquet."""

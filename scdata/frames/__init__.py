@@ -1,0 +1,1 @@
+"""Frames: JSON -> Arrow -> pandas."""

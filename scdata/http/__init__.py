@@ -1,0 +1,1 @@
+"""HTTP: the path of a request to SoundCloud."""

@@ -1,0 +1,1 @@
+"""Storage: where tokens, typed page copies and shared state live."""
