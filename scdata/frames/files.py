@@ -300,7 +300,7 @@ def _reraise_with_target(exc: OSError, path: Path) -> OSError:
 # --------------------------------------------------------------------------- writers
 
 
-def write_atomically(path: Path, write: Callable[[Path], None]) -> None:
+def write_atomically(path: Path, write: Callable[[Path], object]) -> None:
     """:func:`~scdata.storage.atomicfile.write_atomically`, errors naming ``path``, not a temp.
 
     Examples
