@@ -150,9 +150,11 @@ def frame_to_table(df: pd.DataFrame) -> pa.Table:
     kind = _detect_table([str(c) for c in df.columns])
     declared = {c.name: c for c in _TABLES[kind]} if kind else {}
     unknown = [c for c in df.columns if c not in declared]
-    inferred = pa.Schema.from_pandas(df[unknown], preserve_index=False) if unknown else None
+    inferred = (
+        pa.Schema.from_pandas(df[unknown], preserve_index=False) if unknown else pa.schema([])
+    )
     fields = [
-        pa.field(name, declared[name].arrow_type) if name in declared else inferred.field(name)  # type: ignore[union-attr]
+        pa.field(name, declared[name].arrow_type) if name in declared else inferred.field(name)
         for name in df.columns
     ]
     schema = pa.schema(fields)

@@ -11,11 +11,12 @@ import logging
 import re
 import time
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 import orjson
 import requests
+from requests_cache import AnyResponse, CachedResponse
 
 from ..errors import APIError, InvalidUserError, OfflineError, UserNotFoundError
 from ..frames import jsonbody
@@ -124,6 +125,7 @@ class SoundCloudAPI:
         if not url.startswith(("http://", "https://")):
             url = self.base_url + url
         started = time.perf_counter()
+        response: AnyResponse
         if options.offline:
             response = self._from_cache_only(url, params)
         else:
@@ -138,7 +140,7 @@ class SoundCloudAPI:
         )
         return response
 
-    def _from_cache_only(self, url: str, params: dict[str, Any] | None) -> requests.Response:
+    def _from_cache_only(self, url: str, params: dict[str, Any] | None) -> CachedResponse:
         request = self.session.prepare_request(requests.Request("GET", url, params=params))
         cached = self.session.cache.get_response(self.session.cache.create_key(request))
         if cached is None:
@@ -488,7 +490,7 @@ def keep_dicts(items: list[Any], mask: list[bool]) -> list[Any]:
 def _first_sightings(keys: Sequence[str | None], seen: set[str]) -> list[bool]:
     """Whether each key is new (added to ``seen``); an item without a key always counts."""
     if None not in keys and seen.isdisjoint(keys) and len(set(keys)) == len(keys):
-        seen.update(keys)  # type: ignore[arg-type]
+        seen.update(cast("Sequence[str]", keys))  # None is not among them (checked above)
         return [True] * len(keys)
     mask = []
     for key in keys:
