@@ -6,6 +6,8 @@ Every error names the parameter and the value (users are checked by :mod:`scdata
 from __future__ import annotations
 
 import numbers
+from collections.abc import Iterable
+from typing import Literal, cast, overload
 
 import numpy as np
 
@@ -30,15 +32,26 @@ def check_access(access: object) -> str | None:
     if access == "all":
         return ",".join(ACCESS_LEVELS)
     levels = access.split(",") if isinstance(access, str) else access
-    try:
-        chosen = {str(level).strip() for level in levels}  # type: ignore[union-attr]
+    chosen: set[str | None]
+    try:  # any value: one that is not iterable raises TypeError here
+        chosen = {str(level).strip() for level in cast("Iterable[object]", levels)}
     except TypeError:
-        chosen = {None}  # type: ignore[arg-type]
+        chosen = {None}
     if not chosen or not chosen <= set(ACCESS_LEVELS):
         raise ValueError(
             f"access must be 'all', None or some of {', '.join(ACCESS_LEVELS)}; got {access!r}"
         )
     return ",".join(level for level in ACCESS_LEVELS if level in chosen)
+
+
+@overload
+def check_count(
+    name: str, value: object, *, minimum: int, allow_none: Literal[False] = False
+) -> int: ...
+
+
+@overload
+def check_count(name: str, value: object, *, minimum: int, allow_none: bool) -> int | None: ...
 
 
 def check_count(name: str, value: object, *, minimum: int, allow_none: bool = False) -> int | None:
@@ -58,7 +71,7 @@ def check_count(name: str, value: object, *, minimum: int, allow_none: bool = Fa
     if (
         isinstance(value, bool | np.bool_)
         or not isinstance(value, numbers.Integral)
-        or not minimum <= value <= MAX_COUNT
+        or not minimum <= int(value) <= MAX_COUNT
     ):
         raise ValueError(f"{name} must be an integer from {minimum} to {MAX_COUNT}, got {value!r}")
     return int(value)  # a numpy integer becomes a plain int

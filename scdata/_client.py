@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal, overload
 
 import pandas as pd
 import pyarrow as pa
@@ -22,7 +22,7 @@ from .config import Settings, mask_url
 from .frames.convert import concat_tracks, table_to_frame, users_frame
 from .frames.schema import TRACK_COLUMNS
 from .http.auth import TokenManager
-from .http.endpoints import SoundCloudAPI
+from .http.endpoints import FetchOptions, SoundCloudAPI
 from .http.refs import UserRef, parse_user
 from .http.session import SoundCloudSession, build_session
 from .storage.backends import page_store, shared_state, token_store
@@ -116,11 +116,12 @@ class Client:
                 self._pages = TrackPages(api, page_store(self.settings, self._redis))
             return self._pages
 
-    def _flags(self, offline: bool | None, refresh: bool | None) -> dict[str, bool]:
-        return {
-            "offline": self.settings.offline if offline is None else bool(offline),
-            "refresh": self.settings.refresh if refresh is None else bool(refresh),
-        }
+    def _options(self, offline: bool | None, refresh: bool | None) -> FetchOptions:
+        """The cache switches of one call: the client's settings unless overridden."""
+        return FetchOptions(
+            offline=self.settings.offline if offline is None else bool(offline),
+            refresh=self.settings.refresh if refresh is None else bool(refresh),
+        )
 
     # -- data ------------------------------------------------------------------------------------
     def get_token(self) -> str:
@@ -154,7 +155,7 @@ class Client:
         >>> scdata.Client().user("jowymusic")["permalink"]
         'jowymusic'
         """
-        return self.api.user(parse_user(user), **self._flags(offline, refresh))
+        return self.api.user(parse_user(user), self._options(offline, refresh))
 
     def user_urn(
         self, user: str | int | UserRef, *, offline: bool | None = None, refresh: bool | None = None
@@ -168,7 +169,7 @@ class Client:
         'soundcloud:users:52461337'
         """
         ref = user if isinstance(user, UserRef) else parse_user(user)
-        return self.api.user_urn(ref, **self._flags(offline, refresh))
+        return self.api.user_urn(ref, self._options(offline, refresh))
 
     def iter_tracks(
         self,
@@ -208,7 +209,7 @@ class Client:
         ref = parse_user(user)
         limit = check_count("limit", limit, minimum=1, allow_none=True)
         pages = self.track_pages(
-            ref, limit, self._flags(offline, refresh), progress, check_access(access)
+            ref, limit, self._options(offline, refresh), progress, check_access(access)
         )
         return (track for page in pages for track in page)
 
@@ -216,19 +217,22 @@ class Client:
         self,
         ref: UserRef,
         limit: int | None,
-        flags: dict[str, bool],
+        options: FetchOptions | None = None,
         progress: bool | None = None,
         access: str | None = None,
     ) -> Iterator[list[dict[str, Any]]]:
         """Yield the user's tracks page by page (each page's ``collection``), at most ``limit``.
 
-        ``access`` is already checked (:func:`check_access`); ``None`` is the API's default.
+        ``options`` are the cache switches (``None``: the client's); ``access`` is already
+        checked (:func:`check_access`), ``None`` is the API's default.
         """
-        urn = self.api.user_urn(ref, **flags)
+        if options is None:
+            options = self._options(None, None)
+        urn = self.api.user_urn(ref, options)
         show = progress_enabled(progress)
-        bar = progress_bar(self._expected(urn, limit, flags) if show else None, str(ref), show)
+        bar = progress_bar(self._expected(urn, limit, options) if show else None, str(ref), show)
         try:
-            for page in self.pages.dicts(urn, limit, flags, access):
+            for page in self.pages.dicts(urn, limit, options, access):
                 bar.update(len(page))
                 yield page
         finally:
@@ -259,34 +263,75 @@ class Client:
         ref = parse_user(user)
         limit = check_count("limit", limit, minimum=1, allow_none=True)
         offset = check_count("offset", offset, minimum=0)
-        assert offset is not None
         stop = None if limit is None else offset + limit
-        flags = self._flags(offline, refresh)
-        pages = self.track_pages(ref, stop, flags, progress, check_access(access))
+        options = self._options(offline, refresh)
+        pages = self.track_pages(ref, stop, options, progress, check_access(access))
         return [t for page in pages for t in page][offset:]
 
-    def _expected(self, urn: str, limit: int | None, flags: dict[str, bool]) -> int | None:
+    def _expected(self, urn: str, limit: int | None, options: FetchOptions) -> int | None:
         """The user's ``track_count``: the total of a progress bar.
 
         Only called when a bar is shown; costs one request (then cached) for an unseen user.
         """
         user = self.api.cached_user(urn)
-        if user is None and not flags.get("offline"):
-            user = self.api.user(parse_user(urn), **flags)
+        if user is None and not options.offline:
+            user = self.api.user(parse_user(urn), options)
         count = user.get("track_count") if user else None
         if not isinstance(count, int):
             return None
         return count if limit is None else min(count, limit)
 
-    def _urns(self, refs: list[UserRef], flags: dict[str, bool], workers: int) -> list[str]:
+    def _urns(self, refs: list[UserRef], options: FetchOptions, workers: int) -> list[str]:
         """Resolve every user concurrently; two references to one user are an error."""
-        urns = run_all(lambda ref: self.api.user_urn(ref, **flags), refs, workers)
+        urns = run_all(lambda ref: self.api.user_urn(ref, options), refs, workers)
         first: dict[str, UserRef] = {}
         for ref, urn in zip(refs, urns, strict=True):
             if urn in first:
                 raise ValueError(f"users names {urn} twice: {str(first[urn])!r} and {str(ref)!r}")
             first[urn] = ref
         return urns
+
+    @overload
+    def tracks_df(
+        self,
+        users: str | int | list[str | int],
+        limit: int | None = None,
+        *,
+        raw: Literal[False] = False,
+        access: str | None = "all",
+        workers: int = DEFAULT_WORKERS,
+        offline: bool | None = None,
+        refresh: bool | None = None,
+        progress: bool | None = None,
+    ) -> pd.DataFrame: ...
+
+    @overload
+    def tracks_df(
+        self,
+        users: str | int | list[str | int],
+        limit: int | None = None,
+        *,
+        raw: Literal[True],
+        access: str | None = "all",
+        workers: int = DEFAULT_WORKERS,
+        offline: bool | None = None,
+        refresh: bool | None = None,
+        progress: bool | None = None,
+    ) -> list[dict[str, Any]]: ...
+
+    @overload
+    def tracks_df(
+        self,
+        users: str | int | list[str | int],
+        limit: int | None = None,
+        *,
+        raw: bool,
+        access: str | None = "all",
+        workers: int = DEFAULT_WORKERS,
+        offline: bool | None = None,
+        refresh: bool | None = None,
+        progress: bool | None = None,
+    ) -> pd.DataFrame | list[dict[str, Any]]: ...
 
     def tracks_df(
         self,
@@ -353,13 +398,13 @@ class Client:
         refs = user_refs(users)
         limit = check_count("limit", limit, minimum=1, allow_none=True)
         access = check_access(access)
-        flags = self._flags(offline, refresh)
+        options = self._options(offline, refresh)
         fetched_at = datetime.now(UTC)
-        urns = self._urns(refs, flags, workers)
+        urns = self._urns(refs, options, workers)
         show = progress_enabled(progress)
         # the totals cost one request per unseen user: fetch them concurrently, like the pages
         expected = (
-            run_all(lambda urn: self._expected(urn, limit, flags), urns, workers)
+            run_all(lambda urn: self._expected(urn, limit, options), urns, workers)
             if show
             else [None]
         )
@@ -367,12 +412,12 @@ class Client:
         bar = progress_bar(total, "tracks", show)
 
         def raw_tracks(urn: str) -> list[dict[str, Any]]:
-            tracks = [t for page in self.pages.dicts(urn, limit, flags, access) for t in page]
+            tracks = [t for page in self.pages.dicts(urn, limit, options, access) for t in page]
             bar.update(len(tracks))
             return tracks
 
         def table(urn: str) -> pa.Table:
-            combined = concat_tracks(self.pages.tables(urn, limit, flags, access))
+            combined = concat_tracks(self.pages.tables(urn, limit, options, access))
             bar.update(combined.num_rows)
             return combined
 
@@ -417,10 +462,10 @@ class Client:
         1  Big Catalog Radio        10000
         """
         refs = user_refs(users)
-        flags = self._flags(offline, refresh)
+        options = self._options(offline, refresh)
         fetched_at = datetime.now(UTC)
-        self._urns(refs, flags, workers)  # rejects one user named twice
-        frame = users_frame(run_all(lambda ref: self.api.user(ref, **flags), refs, workers))
+        self._urns(refs, options, workers)  # rejects one user named twice
+        frame = users_frame(run_all(lambda ref: self.api.user(ref, options), refs, workers))
         frame.attrs["fetched_at"] = fetched_at.isoformat()
         return frame
 
@@ -432,8 +477,9 @@ class Client:
                 self._session.close()
                 self._session = None
                 self._api = None
-            if self._pages is not None and hasattr(self._pages.store, "close"):
-                self._pages.store.close()
+            store = self._pages.store if self._pages is not None else None
+            if store is not None and hasattr(store, "close"):
+                store.close()
             self._pages = None
 
     def __enter__(self) -> Client:

@@ -6,7 +6,7 @@ Each one has the signature and the docstring of the :class:`scdata.Client` metho
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Literal, overload
 
 import pandas as pd
 
@@ -25,6 +25,48 @@ def iter_tracks(
     return default_client().iter_tracks(
         user, limit, access=access, offline=offline, refresh=refresh, progress=progress
     )
+
+
+@overload
+def tracks_df(
+    users: str | int | list[str | int],
+    limit: int | None = None,
+    *,
+    raw: Literal[False] = False,
+    access: str | None = "all",
+    workers: int = 8,
+    offline: bool | None = None,
+    refresh: bool | None = None,
+    progress: bool | None = None,
+) -> pd.DataFrame: ...
+
+
+@overload
+def tracks_df(
+    users: str | int | list[str | int],
+    limit: int | None = None,
+    *,
+    raw: Literal[True],
+    access: str | None = "all",
+    workers: int = 8,
+    offline: bool | None = None,
+    refresh: bool | None = None,
+    progress: bool | None = None,
+) -> list[dict[str, Any]]: ...
+
+
+@overload
+def tracks_df(
+    users: str | int | list[str | int],
+    limit: int | None = None,
+    *,
+    raw: bool,
+    access: str | None = "all",
+    workers: int = 8,
+    offline: bool | None = None,
+    refresh: bool | None = None,
+    progress: bool | None = None,
+) -> pd.DataFrame | list[dict[str, Any]]: ...
 
 
 def tracks_df(

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 import pyarrow as pa
 
 from .frames.convert import tracks_page_table
-from .http.endpoints import Page, SoundCloudAPI, keep_dicts
+from .http.endpoints import FetchOptions, Page, SoundCloudAPI, keep_dicts
 from .http.refs import parse_user
 from .storage.pages import PageStore, StoredPage
 
@@ -44,7 +44,8 @@ class TrackPages:
     --------
     >>> import scdata
     >>> client = scdata.Client()
-    >>> tables = client.pages.tables("soundcloud:users:52461337", 5, {})
+    >>> from scdata.http.endpoints import FetchOptions
+    >>> tables = client.pages.tables("soundcloud:users:52461337", 5, FetchOptions())
     >>> sum(t.num_rows for t in tables)
     5
     """
@@ -54,7 +55,7 @@ class TrackPages:
         self.store = store
 
     def dicts(
-        self, urn: str, limit: int | None, flags: dict[str, bool], access: str | None = None
+        self, urn: str, limit: int | None, options: FetchOptions, access: str | None = None
     ) -> Iterator[list[dict[str, Any]]]:
         """The pages' ``collection`` lists, at most ``limit`` tracks in all.
 
@@ -63,25 +64,27 @@ class TrackPages:
         """
 
         def fetch(url: str, number: int) -> Page[list[dict[str, Any]]]:
-            page = self.api.dict_page(url, urn, number, **flags)
+            page = self.api.dict_page(url, urn, number, options)
             if page.fetched:
                 self._drop_copy(url)
             return dataclasses.replace(page, discard=lambda: self._discard(url))
 
         pages = self.api.walk(self.api.tracks_url(urn, access=access), fetch, keep_dicts)
-        yield from self._at_most(pages, limit, len, lambda page, n: page[:n], urn, flags)
+        yield from self._at_most(pages, limit, len, lambda page, n: page[:n], urn, options)
 
     def tables(
-        self, urn: str, limit: int | None, flags: dict[str, bool], access: str | None = None
+        self, urn: str, limit: int | None, options: FetchOptions, access: str | None = None
     ) -> list[pa.Table]:
         """Typed page tables (final schema), from the page store when a fresh copy is there."""
 
         def fetch(url: str, number: int) -> Page[pa.Table]:
             discard = lambda: self._discard(url)  # noqa: E731
-            stored = self._stored(url, flags)
+            stored = self._stored(url, options)
             if stored is not None:
                 return Page(stored.table, _urns(stored.table), stored.next_href, url, discard)
-            items, next_href, response = self.api.tracks_page(url, urn, number=number, **flags)
+            items, next_href, response = self.api.tracks_page(
+                url, urn, number=number, options=options
+            )
             try:
                 table = tracks_page_table(items)
             except Exception:
@@ -94,11 +97,11 @@ class TrackPages:
 
         pages = self.api.walk(self.api.tracks_url(urn, access=access), fetch, _keep_rows)
         rows, cut = (lambda t: t.num_rows), (lambda t, n: t.slice(0, n))
-        return list(self._at_most(pages, limit, rows, cut, urn, flags))
+        return list(self._at_most(pages, limit, rows, cut, urn, options))
 
     def _at_most(
         self, pages: Iterable[P], limit: int | None, size: Callable[[P], int],
-        cut: Callable[[P, int], P], urn: str, flags: dict[str, bool],
+        cut: Callable[[P, int], P], urn: str, options: FetchOptions,
     ) -> Iterator[P]:  # fmt: skip
         """Yield ``pages`` until ``limit`` tracks, cutting the last; no track at all: check."""
         count = 0
@@ -110,13 +113,13 @@ class TrackPages:
             if limit is not None and count >= limit:
                 return
         if count == 0:
-            self._check_exists(urn, flags)
+            self._check_exists(urn, options)
 
-    def _stored(self, url: str, flags: dict[str, bool]) -> StoredPage | None:
-        if self.store is None or flags.get("refresh"):
+    def _stored(self, url: str, options: FetchOptions) -> StoredPage | None:
+        if self.store is None or options.refresh:
             return None
         stored = self.store.get(url)
-        if stored is None or stored.expires <= 0 or not (stored.fresh() or flags.get("offline")):
+        if stored is None or stored.expires <= 0 or not (stored.fresh() or options.offline):
             return None
         return stored
 
@@ -129,8 +132,8 @@ class TrackPages:
         self.api.forget(url)
         self._drop_copy(url)
 
-    def _check_exists(self, urn: str, flags: dict[str, bool]) -> None:
-        self.api.user(parse_user(urn), **flags)  # raises UserNotFoundError
+    def _check_exists(self, urn: str, options: FetchOptions) -> None:
+        self.api.user(parse_user(urn), options)  # raises UserNotFoundError
 
 
 def _urns(table: pa.Table) -> list[str | None]:

@@ -7,6 +7,7 @@ import time
 import pytest
 
 import scdata
+from scdata.http.endpoints import FetchOptions
 from scdata.http.refs import parse_user
 from scdata.http.throttle import Throttle, WaitBudget
 from scdata.storage.sharedstate import MemoryState
@@ -96,7 +97,7 @@ def test_429_without_reset_backs_off_then_gives_up_at_the_cap(sandbox, cache_dir
 
 def test_token_expiring_between_pages(fast_client, sandbox):
     ref = parse_user("big-catalog")
-    pages = fast_client.track_pages(ref, None, {"offline": False, "refresh": False})
+    pages = fast_client.track_pages(ref, None, FetchOptions())
     got = list(next(pages))
     sandbox.expire_tokens()
     for page in pages:

@@ -269,6 +269,11 @@ def _backend_errors() -> tuple[type[Exception], ...]:
     return (RedisError,)
 
 
+def _reported_errors() -> tuple[type[Exception], ...]:
+    """The errors ``main`` reports in one line: scdata's, the system's, a backend's."""
+    return (SoundCloudError, OSError, *_backend_errors())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``scdata`` command; return its exit status.
 
@@ -305,7 +310,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with Client(**switches) as client:
             command(args, client)
         return 0
-    except (SoundCloudError, OSError, *_backend_errors()) as exc:
+    except _reported_errors() as exc:
         if args.debug:
             raise
         if isinstance(exc, InvalidUserError):

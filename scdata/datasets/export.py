@@ -505,8 +505,8 @@ class _Job:
     def fetch(self, i: int, urn: str) -> dict[str, Any]:
         """The user's entry: skipped when fresh, else fetched (unless the job stopped)."""
         old = self.manifest.find(self.refs[i], urn)
-        if _fresh(old, self.root, self.limit, self.cutoff):
-            return {**old, "user": self.given[i], "merged": self.forms(i), "skipped": True}  # type: ignore[dict-item]
+        if old is not None and _fresh(old, self.root, self.limit, self.cutoff):
+            return {**old, "user": self.given[i], "merged": self.forms(i), "skipped": True}
         if self.stopped:
             entry = self.not_attempted(i, urn, old)
         else:
@@ -647,6 +647,8 @@ def export_tracks(
     frame = _manifest_frame([entries[i] for i in sorted(entries)])
     if job.error is not None:
         exc = job.error
+        # documented above: whatever stopped the job carries the manifest so far (any exception
+        # takes an attribute; no exception class declares this one)
         exc.manifest = frame  # type: ignore[attr-defined]
         raise exc
     return frame

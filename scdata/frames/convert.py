@@ -39,7 +39,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import islice, repeat
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -190,7 +190,7 @@ class _Issues:
 # --------------------------------------------------------------------------- raw pages -> Arrow
 
 
-def _values(records: list, key: str) -> list:
+def _values(records: list[Any], key: str) -> list[Any]:
     """``[r.get(key) for r in records]`` in C; None for records that are not dicts."""
     try:
         return list(map(dict.get, records, repeat(key)))
@@ -198,7 +198,7 @@ def _values(records: list, key: str) -> list:
         return [r.get(key) if isinstance(r, dict) else None for r in records]
 
 
-def _objects_only(page: list, spec: _Spec, issues: _Issues) -> tuple[list, list]:
+def _objects_only(page: list[Any], spec: _Spec, issues: _Issues) -> tuple[list[Any], list[Any]]:
     """Skip the items that are not JSON objects (``null``...), with one warning.
 
     Returns the objects and their ``urn`` values (read in the same C-speed pass that
@@ -217,7 +217,7 @@ def _objects_only(page: list, spec: _Spec, issues: _Issues) -> tuple[list, list]
     return records, [r.get("urn") for r in records]
 
 
-def _tolerate_string_lists(records: list, spec: _Spec) -> list:
+def _tolerate_string_lists(records: list[Any], spec: _Spec) -> list[Any]:
     """A string where a list of strings is declared is split, not read as characters."""
     for key in spec.list_inputs:
         values = _values(records, key)
@@ -231,7 +231,7 @@ def _tolerate_string_lists(records: list, spec: _Spec) -> list:
     return records
 
 
-def _key_of(record: dict, prefix: str) -> str | None:
+def _key_of(record: dict[str, Any], prefix: str) -> str | None:
     """The urn a record would get from its id (an int, or digits in a string)."""
     rid = record.get("id")
     if type(rid) is int:
@@ -241,7 +241,7 @@ def _key_of(record: dict, prefix: str) -> str | None:
     return None
 
 
-def _drop_seen(records: list, keys: list, seen: set[str], collection: str) -> list:
+def _drop_seen(records: list[Any], keys: list[Any], seen: set[str], collection: str) -> list[Any]:
     """Drop the records whose urn (or the urn built from their id) is in `seen`.
 
     Done on the dicts, before Arrow, so no table is ever copied to remove rows.
@@ -277,7 +277,8 @@ def _page_to_arrow(page: object, spec: _Spec, seen: set[str], issues: _Issues) -
             f"{spec.name}: each page must be a list of API objects (the page's 'collection'), "
             f"got a {type(page).__name__}; wrap a single list of objects as [objects]"
         )
-    items: list = page if isinstance(page, list) else list(page)  # type: ignore[call-overload]
+    # any other object: list() raises TypeError unless it is iterable
+    items: list[Any] = page if isinstance(page, list) else list(cast("Iterable[Any]", page))
     records, keys = _objects_only(items, spec, issues)
     records = _tolerate_string_lists(_drop_seen(records, keys, seen, spec.name), spec)
     try:
@@ -372,7 +373,7 @@ def _column_label(col: Column) -> str:
     return f"column {col.name!r} (API field {col.source!r})"
 
 
-def _convert(values: list, col: Column, issues: _Issues) -> pa.Array:
+def _convert(values: list[Any], col: Column, issues: _Issues) -> pa.Array:
     """One column's values -> Arrow: at C speed when they fit, else value by value.
 
     An int column comes back as exact doubles when it can (like the fast path), else as
@@ -384,8 +385,8 @@ def _convert(values: list, col: Column, issues: _Issues) -> pa.Array:
     except _CONVERSION_ERRORS:
         pass
     coerce, problem = _COERCE[col.kind]
-    out: list = []
-    bad: list = []
+    out: list[Any] = []
+    bad: list[Any] = []
     for value in values:
         if value is None:
             out.append(None)
@@ -405,7 +406,7 @@ def _convert(values: list, col: Column, issues: _Issues) -> pa.Array:
     return pa.array(out, type=typ)
 
 
-def _tolerant_table(records: list, spec: _Spec, issues: _Issues) -> pa.Table:
+def _tolerant_table(records: list[Any], spec: _Spec, issues: _Issues) -> pa.Table:
     """Build the raw table column by column, reading what can be read, the rest missing."""
     arrays = []
     for field in spec.nested:
@@ -635,7 +636,7 @@ def _build(pages: Iterable[object], spec: _Spec) -> tuple[pa.Table, _Issues]:
     return (finished[0] if len(finished) == 1 else pa.concat_tables(finished)), issues
 
 
-def _batched(items: Iterable[dict], size: int) -> Iterator[list[dict]]:
+def _batched(items: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
     if isinstance(items, (dict, str, bytes)):
         raise TypeError(f"users: expected an iterable of user dicts, got a {type(items).__name__}")
     iterator = iter(items)
@@ -733,7 +734,7 @@ def table_to_frame(table: pa.Table, columns: tuple[Column, ...] = TRACK_COLUMNS)
     list_names = [
         name for name in table.column_names if name in declared and declared[name].kind == "list"
     ]
-    frame = table.drop_columns(list_names).to_pandas(types_mapper=_TYPES_MAPPER)
+    frame: pd.DataFrame = table.drop_columns(list_names).to_pandas(types_mapper=_TYPES_MAPPER)
     for position, name in enumerate(table.column_names):
         if name in list_names:
             frame.insert(position, name, _python_lists(table.column(name)))
@@ -749,7 +750,7 @@ def table_to_frame(table: pa.Table, columns: tuple[Column, ...] = TRACK_COLUMNS)
 # --------------------------------------------------------------------------- public builders
 
 
-def tracks_table(pages: Iterable[list[dict]]) -> pa.Table:
+def tracks_table(pages: Iterable[list[dict[str, Any]]]) -> pa.Table:
     """Build the typed Arrow table of tracks from API pages.
 
     Each page is converted to Arrow as it arrives (so a generator of pages
@@ -797,7 +798,7 @@ def tracks_table(pages: Iterable[list[dict]]) -> pa.Table:
     return table
 
 
-def tracks_frame(pages: Iterable[list[dict]]) -> pd.DataFrame:
+def tracks_frame(pages: Iterable[list[dict[str, Any]]]) -> pd.DataFrame:
     """Build the typed tracks DataFrame from API pages.
 
     Parameters
@@ -846,7 +847,7 @@ def tracks_frame(pages: Iterable[list[dict]]) -> pd.DataFrame:
     return table_to_frame(tracks_table(pages), TRACK_COLUMNS)
 
 
-def tracks_page_table(page: list[dict]) -> pa.Table:
+def tracks_page_table(page: list[dict[str, Any]]) -> pa.Table:
     """The typed table of one API page (final schema), for keeping beside the HTTP cache.
 
     Duplicates inside the page are dropped; :func:`concat_tracks` drops those across pages.
@@ -898,7 +899,7 @@ def concat_tracks(tables: Iterable[pa.Table]) -> pa.Table:
     return issues.attach(kept[0] if len(kept) == 1 else pa.concat_tables(kept))
 
 
-def users_table(users: Iterable[dict]) -> pa.Table:
+def users_table(users: Iterable[dict[str, Any]]) -> pa.Table:
     """Build the typed Arrow table of users from API user objects.
 
     Parameters
@@ -929,7 +930,7 @@ def users_table(users: Iterable[dict]) -> pa.Table:
     return table
 
 
-def users_frame(users: Iterable[dict]) -> pd.DataFrame:
+def users_frame(users: Iterable[dict[str, Any]]) -> pd.DataFrame:
     """Build the typed users DataFrame from API user objects.
 
     Parameters

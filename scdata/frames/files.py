@@ -150,9 +150,11 @@ def frame_to_table(df: pd.DataFrame) -> pa.Table:
     kind = _detect_table([str(c) for c in df.columns])
     declared = {c.name: c for c in _TABLES[kind]} if kind else {}
     unknown = [c for c in df.columns if c not in declared]
-    inferred = pa.Schema.from_pandas(df[unknown], preserve_index=False) if unknown else None
+    inferred = (
+        pa.Schema.from_pandas(df[unknown], preserve_index=False) if unknown else pa.schema([])
+    )
     fields = [
-        pa.field(name, declared[name].arrow_type) if name in declared else inferred.field(name)  # type: ignore[union-attr]
+        pa.field(name, declared[name].arrow_type) if name in declared else inferred.field(name)
         for name in df.columns
     ]
     schema = pa.schema(fields)
@@ -300,7 +302,7 @@ def _reraise_with_target(exc: OSError, path: Path) -> OSError:
 # --------------------------------------------------------------------------- writers
 
 
-def write_atomically(path: Path, write: Callable[[Path], None]) -> None:
+def write_atomically(path: Path, write: Callable[[Path], object]) -> None:
     """:func:`~scdata.storage.atomicfile.write_atomically`, errors naming ``path``, not a temp.
 
     Examples

@@ -21,7 +21,7 @@ Note that ``user_favorite`` and ``user_playback_count`` are the API's own
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -55,6 +55,8 @@ SCHEMA_VERSION = "2"
 TIMESTAMP_FORMAT = "%Y/%m/%d %H:%M:%S %z"
 
 Kind = Literal["int", "float", "bool", "str", "timestamp", "list"]
+#: A pandas column dtype: a NumPy dtype or a pandas extension dtype.
+PandasDtype: TypeAlias = "np.dtype[Any] | pd.api.extensions.ExtensionDtype"
 
 #: Every kind, with its pandas dtype, its Arrow/Parquet type and DuckDB's name for it.
 KINDS: dict[str, dict[str, str]] = {
@@ -150,7 +152,7 @@ class Column:
         return _ARROW_RAW[self.kind]
 
     @property
-    def pandas_dtype(self) -> object:
+    def pandas_dtype(self) -> PandasDtype:
         """The dtype of this column in a pandas frame."""
         return _PANDAS[self.kind]
 
@@ -172,7 +174,7 @@ _ARROW_FINAL: dict[str, pa.DataType] = {
     "int": pa.int64(),
     "timestamp": pa.timestamp("us", tz="UTC"),
 }
-_PANDAS: dict[str, object] = {
+_PANDAS: dict[str, PandasDtype] = {
     "int": pd.Int64Dtype(),
     "float": np.dtype("float64"),
     "bool": pd.BooleanDtype(),
@@ -193,8 +195,8 @@ _LICENSES = (
 )
 
 
-def _c(name: str, kind: Kind, description: str, source: str | None = None, **kw: object) -> Column:
-    return Column(name, kind, description, source if source is not None else name, **kw)  # type: ignore[arg-type]
+def _c(name: str, kind: Kind, description: str, source: str | None = None, **kw: Any) -> Column:
+    return Column(name, kind, description, source if source is not None else name, **kw)
 
 
 TRACK_COLUMNS: tuple[Column, ...] = (
@@ -444,7 +446,7 @@ def arrow_schema(columns: tuple[Column, ...]) -> pa.Schema:
     return pa.schema([pa.field(c.name, c.arrow_type) for c in columns])
 
 
-def pandas_dtypes(columns: tuple[Column, ...]) -> dict[str, object]:
+def pandas_dtypes(columns: tuple[Column, ...]) -> dict[str, PandasDtype]:
     """Map every column name to its pandas dtype, in frame order.
 
     Parameters

@@ -11,11 +11,12 @@ import logging
 import re
 import time
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 import orjson
 import requests
+from requests_cache import AnyResponse, CachedResponse
 
 from ..errors import APIError, InvalidUserError, OfflineError, UserNotFoundError
 from ..frames import jsonbody
@@ -38,6 +39,32 @@ KINDS = {"users": "a user", "tracks": "a track", "playlists": "a playlist"}
 # are 10,000 hidden tracks in a row, beyond any account seen, while a server that keeps
 # handing out new cursors for nothing is stopped after ~10 s at 5 requests/s.
 MAX_IDLE_PAGES = 50
+
+
+@dataclasses.dataclass(frozen=True)
+class FetchOptions:
+    """How one call uses the HTTP cache: the ``offline=`` and ``refresh=`` switches.
+
+    ``offline`` answers only from the cache, expired entries included, and raises
+    :class:`~scdata.errors.OfflineError` on a miss (no request is ever sent); ``refresh``
+    refetches and replaces the cache entry.
+
+    Examples
+    --------
+    >>> FetchOptions()
+    FetchOptions(offline=False, refresh=False)
+    >>> FetchOptions(refresh=True).refresh
+    True
+    """
+
+    offline: bool = False
+    refresh: bool = False
+
+
+#: The default: fresh answers from the cache, the network otherwise.
+CACHED = FetchOptions()
+#: Always ask SoundCloud (and replace the cache entry).
+REFRESH = FetchOptions(refresh=True)
 
 
 def resource_of(location: str) -> tuple[str, int] | None:
@@ -87,22 +114,22 @@ class SoundCloudAPI:
         self,
         url: str,
         params: dict[str, Any] | None = None,
-        *,
-        offline: bool = False,
-        refresh: bool = False,
+        options: FetchOptions = CACHED,
     ) -> requests.Response:
         """GET ``url`` (a path or a full URL on the API host) through the cache.
 
-        ``offline=True`` never touches the network: it answers from the cache, expired entries
-        included (stale data beats none on a plane), and raises :class:`OfflineError` on a miss.
+        ``options.offline`` never touches the network: it answers from the cache, expired
+        entries included (stale data beats none on a plane), and raises :class:`OfflineError`
+        on a miss; ``options.refresh`` refetches and replaces the cache entry.
         """
         if not url.startswith(("http://", "https://")):
             url = self.base_url + url
         started = time.perf_counter()
-        if offline:
+        response: AnyResponse
+        if options.offline:
             response = self._from_cache_only(url, params)
         else:
-            response = self.session.get(url, params=params, force_refresh=refresh)
+            response = self.session.get(url, params=params, force_refresh=options.refresh)
         path = response.request.path_url if response.request is not None else url
         log.debug(
             "GET %s %s %d %.3fs",
@@ -113,7 +140,7 @@ class SoundCloudAPI:
         )
         return response
 
-    def _from_cache_only(self, url: str, params: dict[str, Any] | None) -> requests.Response:
+    def _from_cache_only(self, url: str, params: dict[str, Any] | None) -> CachedResponse:
         request = self.session.prepare_request(requests.Request("GET", url, params=params))
         cached = self.session.cache.get_response(self.session.cache.create_key(request))
         if cached is None:
@@ -192,7 +219,7 @@ class SoundCloudAPI:
         return urlunsplit((base.scheme, base.netloc, path, target.query, ""))
 
     # -- users -------------------------------------------------------------------------------
-    def user_urn(self, ref: UserRef, **flags: bool) -> str:
+    def user_urn(self, ref: UserRef, options: FetchOptions = CACHED) -> str:
         """The user's URN: at once for an id, via ``/resolve`` for a name or short link.
 
         One request, cached. The ``Location`` may name the user as ``/users/N``,
@@ -210,7 +237,7 @@ class SoundCloudAPI:
         """
         if ref.urn is not None:
             return ref.urn
-        response = self.get("/resolve", {"url": ref.resolve_url}, **flags)
+        response = self.get("/resolve", {"url": ref.resolve_url}, options)
         if response.status_code == 404:
             raise UserNotFoundError(ref)
         if response.status_code not in REDIRECTS:
@@ -238,15 +265,14 @@ class SoundCloudAPI:
             )
         return f"soundcloud:users:{number}"
 
-    def user(self, ref: UserRef, *, offline: bool = False, refresh: bool = False) -> dict[str, Any]:
+    def user(self, ref: UserRef, options: FetchOptions = CACHED) -> dict[str, Any]:
         """The user object for ``ref``; :class:`UserNotFoundError` when there is none.
 
         A name costs two requests the first time: ``/resolve`` (a 302 naming the user's URL,
         cached as it is, never followed by requests) and ``/users/{urn}``.
         """
-        flags = {"offline": offline, "refresh": refresh}
-        urn = self.user_urn(ref, **flags)
-        response = self.get(f"/users/{urn}", **flags)
+        urn = self.user_urn(ref, options)
+        response = self.get(f"/users/{urn}", options=options)
         if response.status_code == 404:
             raise UserNotFoundError(ref)
         user = self.parse(response)
@@ -295,7 +321,7 @@ class SoundCloudAPI:
         return requests.Request("GET", url, params=params).prepare().url or url
 
     def tracks_page(
-        self, url: str, user_urn: str, *, number: int = 1, **flags: bool
+        self, url: str, user_urn: str, *, number: int = 1, options: FetchOptions = CACHED
     ) -> tuple[list[dict[str, Any]], str | None, requests.Response]:
         """GET page ``number`` (1 = first): its ``collection``, its ``next_href``, the response.
 
@@ -303,7 +329,7 @@ class SoundCloudAPI:
         :class:`APIError` naming the page (the list is then incomplete), and one
         ``/users/{urn}`` request tells whether the user was deleted meanwhile.
         """
-        response = self.get(url, **flags)
+        response = self.get(url, options=options)
         if response.status_code == 404:
             if number == 1:
                 raise UserNotFoundError(user_urn)
@@ -319,7 +345,7 @@ class SoundCloudAPI:
     def _missing_page(self, response: requests.Response, user_urn: str, number: int) -> APIError:
         path = response.request.path_url
         try:
-            status: int | None = self.get(f"/users/{user_urn}", refresh=True).status_code
+            status: int | None = self.get(f"/users/{user_urn}", options=REFRESH).status_code
         except APIError:  # the check could not be made; throttling still propagates
             status = None
         if status == 404:
@@ -336,10 +362,10 @@ class SoundCloudAPI:
         )
 
     def dict_page(
-        self, url: str, user_urn: str, number: int = 1, **flags: bool
+        self, url: str, user_urn: str, number: int = 1, options: FetchOptions = CACHED
     ) -> Page[list[dict[str, Any]]]:
         """One tracks page as a :class:`Page` of API dicts (see :meth:`tracks_page`)."""
-        items, next_href, response = self.tracks_page(url, user_urn, number=number, **flags)
+        items, next_href, response = self.tracks_page(url, user_urn, number=number, options=options)
         return Page(
             items,
             track_keys(items),
@@ -404,13 +430,12 @@ class SoundCloudAPI:
 
     def track_pages(
         self, user_urn: str, *, page_size: int = PAGE_SIZE, access: str | None = None,
-        offline: bool = False, refresh: bool = False,
+        options: FetchOptions = CACHED,
     ) -> Iterator[list[dict[str, Any]]]:  # fmt: skip
         """Yield each cursor page's ``collection`` of the user's tracks, newest first."""
-        flags = {"offline": offline, "refresh": refresh}
 
         def fetch(url: str, number: int) -> Page[list[dict[str, Any]]]:
-            return self.dict_page(url, user_urn, number, **flags)
+            return self.dict_page(url, user_urn, number, options)
 
         return self.walk(self.tracks_url(user_urn, page_size, access), fetch, keep_dicts)
 
@@ -465,7 +490,7 @@ def keep_dicts(items: list[Any], mask: list[bool]) -> list[Any]:
 def _first_sightings(keys: Sequence[str | None], seen: set[str]) -> list[bool]:
     """Whether each key is new (added to ``seen``); an item without a key always counts."""
     if None not in keys and seen.isdisjoint(keys) and len(set(keys)) == len(keys):
-        seen.update(keys)  # type: ignore[arg-type]
+        seen.update(cast("Sequence[str]", keys))  # None is not among them (checked above)
         return [True] * len(keys)
     mask = []
     for key in keys:

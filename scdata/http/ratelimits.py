@@ -55,10 +55,10 @@ def limit_name_from_body(body: Any) -> str | None:
     meta = _first_meta(body)
     if meta and isinstance(meta.get("rate_limit"), dict):
         rate = meta["rate_limit"]
-        return rate.get("name") or rate.get("group") or rate.get("bucket")
-    if isinstance(body, dict) and isinstance(body.get("error"), str):
-        return body["error"]
-    return None
+        name = rate.get("name") or rate.get("group") or rate.get("bucket")
+        return str(name) if name else None
+    error = body.get("error") if isinstance(body, dict) else None
+    return error if isinstance(error, str) else None
 
 
 def retry_after_seconds(header: str | None, now: datetime | None = None) -> float | None:

@@ -17,10 +17,11 @@ Rules (see the implementation notes in the README):
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import requests
-from requests_cache import DEFAULT_IGNORED_PARAMS, DO_NOT_CACHE, CacheMixin
+from requests_cache import DEFAULT_IGNORED_PARAMS, DO_NOT_CACHE, BaseCache, CacheMixin
 
 from .._version import __version__
 from ..config import Settings
@@ -91,7 +92,7 @@ def build_session(
     >>> session.settings.expire_after
     3600
     """
-    common = {
+    common: dict[str, Any] = {  # CachedSession's keywords
         "expire_after": settings.expire_after if settings.cache != "off" else DO_NOT_CACHE,
         "allowable_codes": (200, 302),
         "allowable_methods": ("GET", "HEAD"),
@@ -103,7 +104,7 @@ def build_session(
         from requests_cache.backends import RedisCache
 
         connection = (redis or RedisConnection(settings.cache))()
-        backend: object = RedisCache(namespace=f"{NAMESPACE}:http", connection=connection)
+        backend: BaseCache | str = RedisCache(namespace=f"{NAMESPACE}:http", connection=connection)
     elif settings.cache == "sqlite":
         backend = _sqlite_backend(settings)
     else:

@@ -29,6 +29,7 @@ A request costs one update of the record (two while the factor recovers).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import math
 import random
@@ -194,7 +195,9 @@ class Throttle:
                 if not record.get("paused_until"):
                     return Ticket(owner, factor=_factor(record))
             decision: dict[str, Any] = {}
-            record = self.state.update(lambda r, d=decision: self._take(r, owner, d))
+            record = self.state.update(
+                functools.partial(self._take, owner=owner, decision=decision)
+            )
             action, wait = decision["action"], decision["wait"]
             if action == "go":
                 if wait > 0:

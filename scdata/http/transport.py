@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import re
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
 import urllib3.exceptions
@@ -49,8 +49,14 @@ RETRYABLE_ERRORS = (
 MAX_RESPONSE_BYTES = 64 * 2**20  # one answer may hold at most 64 MiB (a page of 200 is ~1 MiB)
 CHUNK = 64 * 1024
 
+# a mixin over requests.Session (as requests-cache's CacheMixin): type-checked as a subclass
+if TYPE_CHECKING:
+    _SessionBase = requests.Session
+else:
+    _SessionBase = object
 
-class Transport:
+
+class Transport(_SessionBase):
     """Mixin: sends one request with the token, retrying what is safe to retry.
 
     Attributes set by :func:`~scdata.http.session.build_session`: ``scdata_settings``,
@@ -81,7 +87,7 @@ class Transport:
             try:
                 token = self.scdata_tokens.get()  # after any pause: a fresh token
                 request.headers["Authorization"] = f"OAuth {token}"  # this exact case is redacted
-                response = super().send(request, **kwargs)  # type: ignore[misc]
+                response = super().send(request, **kwargs)
                 self._read_body(response, request)
             except RETRYABLE_ERRORS as exc:
                 throttle.abandon(ticket)
@@ -118,7 +124,7 @@ class Transport:
                 _mask_token(response, token)
             # requests prepares a redirect's next request, Authorization header included;
             # requests-cache would store it unredacted with a cached 302, so drop it here
-            response._next = None
+            response._next = None  # type: ignore[attr-defined]  # requests' own; not in the stubs
             return response
 
     def _read_body(self, response: requests.Response, request: requests.PreparedRequest) -> None:
@@ -144,7 +150,8 @@ class Transport:
                     raise too_big
                 chunks.append(chunk)
         response._content = b"".join(chunks)
-        response._content_consumed = True
+        # requests' own flag for a body already read (types-requests does not declare it)
+        response._content_consumed = True  # type: ignore[attr-defined]
 
     @staticmethod
     def _back_off(

@@ -257,12 +257,13 @@ class Catalog:
         >>> catalog.track(newest["urn"]) is newest
         True
         """
-        track_id = ref
         if isinstance(ref, str):
             digits = ref.removeprefix("soundcloud:tracks:")
             if not digits.isdigit():
                 raise KeyError(ref)
             track_id = int(digits)
+        else:
+            track_id = ref
         owner = self._extra_tracks.get(track_id)
         if owner is None:
             at = bisect.bisect_right(self._range_starts, track_id) - 1

@@ -11,7 +11,9 @@ import shlex
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from types import FrameType
+from typing import Any
 
 from .server import Sandbox
 
@@ -128,7 +130,9 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _install_handlers(stop: threading.Event) -> dict[int, object]:
+def _install_handlers(
+    stop: threading.Event,
+) -> dict[int, Callable[[int, FrameType | None], Any] | int | None]:
     """Make SIGINT/SIGTERM set ``stop`` (only possible from the main thread)."""
     if threading.current_thread() is not threading.main_thread():
         return {}

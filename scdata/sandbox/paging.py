@@ -42,9 +42,11 @@ def page_size(query: Mapping[str, str]) -> int:
     (200, 50, 7)
     """
     raw = query.get("page_size", query.get("limit"))
+    if raw is None:
+        return DEFAULT_LIMIT
     try:
-        size = int(raw)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+        size = int(raw)
+    except ValueError:
         return DEFAULT_LIMIT
     return DEFAULT_LIMIT if size < 1 else min(size, MAX_LIMIT)
 

@@ -141,7 +141,7 @@ class Sandbox(ProductionControls):
             raise RuntimeError("sandbox already started")
         server = SandboxServer((self.host, self.port), self._app)
         self._edge.stopping.clear()
-        host, port = server.server_address[:2]
+        host, port = server.socket.getsockname()[:2]  # what server_address holds, as str
         shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
         self._url = f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"
         self._server = server

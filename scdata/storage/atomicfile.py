@@ -64,7 +64,7 @@ def remove_stale_temps(parent: Path, name: str) -> None:
 
 
 def write_atomically(
-    path: Path, write: Callable[[Path], None], *, mode: int | None = None, durable: bool = True
+    path: Path, write: Callable[[Path], object], *, mode: int | None = None, durable: bool = True
 ) -> None:
     """Call ``write(tmp)`` on a temporary file beside ``path``, then move it into place.
 

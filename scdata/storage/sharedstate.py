@@ -84,7 +84,8 @@ class MemoryState:
 
     def read(self) -> Record:
         with self._lock:
-            return json.loads(json.dumps(self._record))
+            record: Record = json.loads(json.dumps(self._record))
+            return record
 
     def update(self, change: Change) -> Record:
         with self._lock:

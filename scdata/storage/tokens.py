@@ -46,10 +46,10 @@ def clamp_lifetime(expires_in: object) -> float:
     >>> [clamp_lifetime(v) for v in (3599, "3599", -5, float("inf"), float("nan"), "soon", None)]
     [3599.0, 3599.0, 1.0, 86400.0, 3600.0, 3600.0, 3600.0]
     """
-    if isinstance(expires_in, bool):
+    if isinstance(expires_in, bool) or not isinstance(expires_in, int | float | str):
         return DEFAULT_LIFETIME
     try:
-        value = float(expires_in)  # type: ignore[arg-type]
+        value = float(expires_in)
     except (TypeError, ValueError, OverflowError):
         return DEFAULT_LIFETIME
     if math.isnan(value):
@@ -69,6 +69,15 @@ def renewal_margin(lifetime: float) -> float:
     (60.0, 3.0)
     """
     return min(MAX_MARGIN, 0.1 * max(0.0, lifetime))
+
+
+def _stored_time(value: object) -> float:
+    """A time read back from a stored token: a finite number, else ``ValueError``."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("stored token's times are not numbers")
+    if not math.isfinite(value):
+        raise ValueError("stored token's times are not finite")
+    return float(value)
 
 
 @dataclasses.dataclass(frozen=True, repr=False)
@@ -158,21 +167,16 @@ class Token:
         refresh = data.get("refresh_token")
         if refresh is not None and not isinstance(refresh, str):
             raise ValueError("stored token's refresh_token is not a string")
-        expires_at = data.get("expires_at")
-        obtained_at = data.get("obtained_at", 0.0)
-        for value in (expires_at, obtained_at):
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                raise ValueError("stored token's times are not numbers")
-            if not math.isfinite(value):
-                raise ValueError("stored token's times are not finite")
+        expires_at = _stored_time(data.get("expires_at"))
+        obtained_at = _stored_time(data.get("obtained_at", 0.0))
         scope, token_type = data.get("scope"), data.get("token_type")
         return cls(
             access_token=Secret(access),
             refresh_token=Secret(refresh) if refresh else None,
-            expires_at=float(expires_at),  # type: ignore[arg-type]
+            expires_at=expires_at,
             scope=scope if isinstance(scope, str) else "",
             token_type=token_type if isinstance(token_type, str) and token_type else "bearer",
-            obtained_at=float(obtained_at),  # type: ignore[arg-type]
+            obtained_at=obtained_at,
         )
 
     def __repr__(self) -> str:
