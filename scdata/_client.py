@@ -20,7 +20,7 @@ from ._progress import progress_bar, progress_enabled
 from ._walk import TrackPages
 from .config import Settings, mask_url
 from .frames.convert import concat_tracks, table_to_frame, users_frame
-from .frames.schema import TRACK_COLUMNS
+from .frames.schema import SCHEMA_VERSION, TRACK_COLUMNS
 from .http.auth import TokenManager
 from .http.endpoints import SoundCloudAPI
 from .http.refs import UserRef, parse_user
@@ -113,7 +113,8 @@ class Client:
         api = self.api
         with self._lock:
             if self._pages is None:
-                self._pages = TrackPages(api, page_store(self.settings, self._redis))
+                store = page_store(self.settings, self._redis, f"v{SCHEMA_VERSION}")
+                self._pages = TrackPages(api, store)
             return self._pages
 
     def _flags(self, offline: bool | None, refresh: bool | None) -> dict[str, bool]:

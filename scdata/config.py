@@ -51,6 +51,8 @@ from .errors import ConfigurationError
 DEFAULT_TOKEN_URL = "https://secure.soundcloud.com/oauth/token"
 DEFAULT_API_URL = "https://api.soundcloud.com"
 CACHE_MODES = ("sqlite", "memory", "off")
+REDIS_SCHEMES = ("redis", "rediss")
+CONNECT_TIMEOUT = 10.0  # seconds; the read timeout is ``SCDATA_TIMEOUT``
 
 
 class Secret:
@@ -200,7 +202,7 @@ def _cache_mode(value: str) -> str:
     A Redis URL keeps its case: its password may hold capitals.
     """
     scheme, sep, rest = value.partition("://")
-    if sep and scheme.lower() in ("redis", "rediss"):
+    if sep and scheme.lower() in REDIS_SCHEMES:
         return f"{scheme.lower()}://{rest}"
     mode = value.lower()
     if mode not in CACHE_MODES:
@@ -314,6 +316,32 @@ class Settings:
             return self.authorization.reveal()
         pair = f"{self.client_id}:{self.client_secret.reveal() if self.client_secret else ''}"
         return "Basic " + base64.b64encode(pair.encode()).decode("ascii")
+
+    @property
+    def uses_redis(self) -> bool:
+        """True when ``cache`` is a ``redis://`` (or ``rediss://``) URL: the one place that asks.
+
+        Examples
+        --------
+        >>> Settings.load({}, cache="REDIS://h:6379/0").uses_redis
+        True
+        >>> Settings.load({}, cache="sqlite").uses_redis
+        False
+        """
+        return self.cache.startswith(tuple(f"{scheme}://" for scheme in REDIS_SCHEMES))
+
+    @property
+    def timeouts(self) -> tuple[float, float]:
+        """``(connect, read)`` seconds for every request scdata sends, the token request included.
+
+        Examples
+        --------
+        >>> Settings.load({}, timeout=5).timeouts
+        (5.0, 5.0)
+        >>> Settings.load({}).timeouts
+        (10.0, 30.0)
+        """
+        return (min(CONNECT_TIMEOUT, self.timeout), self.timeout)
 
     @property
     def token_key(self) -> str:
