@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from ._checks import check_access, check_count
 from ._fanout import DEFAULT_WORKERS, run_all, user_refs
-from ._progress import progress_bar, progress_enabled
+from ._progress import counted, progress_bar, progress_enabled
 from ._walk import TrackPages
 from .config import Settings, mask_url
 from .frames.convert import concat_tracks, table_to_frame, users_frame
@@ -229,9 +229,7 @@ class Client:
         show = progress_enabled(progress)
         bar = progress_bar(self._expected(urn, limit, flags) if show else None, str(ref), show)
         try:
-            for page in self.pages.dicts(urn, limit, flags, access):
-                bar.update(len(page))
-                yield page
+            yield from counted(self.pages.dicts(urn, limit, flags, access), bar, len)
         finally:
             bar.close()
 
@@ -368,14 +366,12 @@ class Client:
         bar = progress_bar(total, "tracks", show)
 
         def raw_tracks(urn: str) -> list[dict[str, Any]]:
-            tracks = [t for page in self.pages.dicts(urn, limit, flags, access) for t in page]
-            bar.update(len(tracks))
-            return tracks
+            pages = counted(self.pages.dicts(urn, limit, flags, access), bar, len)
+            return [t for page in pages for t in page]
 
-        def table(urn: str) -> pa.Table:
-            combined = concat_tracks(self.pages.tables(urn, limit, flags, access))
-            bar.update(combined.num_rows)
-            return combined
+        def table(urn: str) -> pa.Table:  # the bar moves page by page, not user by user
+            pages = self.pages.tables(urn, limit, flags, access)
+            return concat_tracks(counted(pages, bar, lambda t: t.num_rows))
 
         try:
             if raw:
