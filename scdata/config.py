@@ -1,22 +1,25 @@
 """Settings: read once from the environment or from keyword arguments, validated, secrets masked.
 
-| variable                     | keyword          | default                                        |
-|------------------------------|------------------|------------------------------------------------|
-| ``SOUNDCLOUD_CLIENT_ID``     | ``client_id``    | required for network use                       |
-| ``SOUNDCLOUD_CLIENT_SECRET`` | ``client_secret``| required for network use                       |
-| ``SOUNDCLOUD_AUTHORIZATION`` | ``authorization``| ``Basic base64(client_id:client_secret)``      |
-| ``SOUNDCLOUD_URL_GET_TOKEN`` | ``token_url``    | ``https://secure.soundcloud.com/oauth/token``  |
-| ``SOUNDCLOUD_API_URL``       | ``api_url``      | ``https://api.soundcloud.com``                 |
-| ``SCDATA_CACHE_DIR``         | ``cache_dir``    | the user's cache directory for scdata          |
-| ``SCDATA_CACHE``             | ``cache``        | ``sqlite`` (or ``memory``, ``off``)            |
-| ``SCDATA_EXPIRE_AFTER``      | ``expire_after`` | ``3600`` seconds                               |
-| ``SCDATA_MAX_RETRIES``       | ``max_retries``  | ``3``                                          |
-| ``SCDATA_MAX_RETRY_WAIT``    | ``max_retry_wait``| ``60`` seconds                                |
-| ``SCDATA_RETRY_BACKOFF``     | ``retry_backoff``| ``0.5`` s (first back-off; doubles, jittered)  |
-| ``SCDATA_RATE_LIMIT``        | ``rate_limit``   | ``5`` requests per second                      |
-| ``SCDATA_THROTTLE_BACKOFF``  | ``throttle_backoff``| ``15`` s first shared pause when throttled  |
-| ``SCDATA_TOKEN_COOLDOWN``    | ``token_cooldown``| ``60`` s with no token request after a failure|
-| ``SCDATA_TIMEOUT``           | ``timeout``      | ``30`` seconds (connect timeout 10)            |
+| variable                     | keyword          | default                                       |
+|------------------------------|------------------|-----------------------------------------------|
+| ``SOUNDCLOUD_CLIENT_ID``     | client_id        | required before the first token request       |
+| ``SOUNDCLOUD_CLIENT_SECRET`` | client_secret    | required before the first token request       |
+| ``SOUNDCLOUD_AUTHORIZATION`` | authorization    | ``Basic base64(client_id:client_secret)``     |
+| ``SOUNDCLOUD_URL_GET_TOKEN`` | token_url        | ``https://secure.soundcloud.com/oauth/token`` |
+| ``SOUNDCLOUD_API_URL``       | api_url          | ``https://api.soundcloud.com``                |
+| ``SCDATA_CACHE_DIR``         | cache_dir        | the user's cache directory for scdata         |
+| ``SCDATA_CACHE``             | cache            | ``sqlite``; also ``memory``, ``off``,         |
+|                              |                  | ``redis://host:port/db`` or ``rediss://``     |
+| ``SCDATA_EXPIRE_AFTER``      | expire_after     | ``3600`` seconds                              |
+| ``SCDATA_MAX_RETRIES``       | max_retries      | ``3``                                         |
+| ``SCDATA_RETRY_BACKOFF``     | retry_backoff    | ``0.5`` s first back-off (doubles, jittered)  |
+| ``SCDATA_MAX_RETRY_WAIT``    | max_retry_wait   | ``60`` s, the most one call waits in all      |
+| ``SCDATA_RATE_LIMIT``        | rate_limit       | ``5`` requests/s, shared; ``0``: no pacing    |
+| ``SCDATA_THROTTLE_BACKOFF``  | throttle_backoff | ``15`` s first shared pause when throttled    |
+| ``SCDATA_TOKEN_COOLDOWN``    | token_cooldown   | ``60`` s, no token request after a failure    |
+| ``SCDATA_TIMEOUT``           | timeout          | ``30`` s read timeout (connect: 10 s)         |
+
+``offline`` and ``refresh`` are keywords only (``scdata.Client(offline=True)``), not variables.
 
 Every number is checked at load: ``nan``, infinities, negative values and values beyond the
 bounds in :data:`BOUNDS` raise :class:`~scdata.errors.ConfigurationError` naming the variable
