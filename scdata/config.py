@@ -41,7 +41,6 @@ import dataclasses
 import ipaddress
 import math
 import os
-import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -49,7 +48,7 @@ from urllib.parse import urlsplit
 
 import platformdirs
 
-from .errors import ConfigurationError
+from .errors import ConfigurationError, mask_secrets
 
 DEFAULT_TOKEN_URL = "https://secure.soundcloud.com/oauth/token"
 DEFAULT_API_URL = "https://api.soundcloud.com"
@@ -143,9 +142,6 @@ def _number(kind: type, key: str) -> Any:
     return parse
 
 
-_USERINFO = re.compile(r"(?<=://)[^/@\s]*@")
-
-
 def mask_url(url: str) -> str:
     """``url`` with any credentials (``user:password@``) replaced by ``***``.
 
@@ -156,7 +152,7 @@ def mask_url(url: str) -> str:
     >>> mask_url("https://api.soundcloud.com")
     'https://api.soundcloud.com'
     """
-    return _USERINFO.sub("***@", url)
+    return mask_secrets(url)  # one set of patterns: URL credentials, and tokens in a query
 
 
 _ENV = {

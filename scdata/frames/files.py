@@ -390,7 +390,7 @@ def _swap_partitions(staging: Path, root: Path) -> None:
                 old.unlink()
 
 
-def _keep_schema_if_empty(root: Path, schema: pa.Schema, staging: Path) -> None:
+def _keep_schema_if_empty(root: Path, schema: pa.Schema) -> None:
     """A ``_common_metadata`` file only while the dataset has no data file, else none.
 
     With no data file it is the only record of the columns (polars and DuckDB then read a typed
@@ -401,11 +401,8 @@ def _keep_schema_if_empty(root: Path, schema: pa.Schema, staging: Path) -> None:
     if _data_files(root):
         with contextlib.suppress(FileNotFoundError):
             os.unlink(common)
-        return
-    written = staging / _COMMON_METADATA
-    pq.write_metadata(schema, written)
-    fsync(written)
-    os.replace(written, common)
+    else:
+        write_atomically(common, lambda tmp: pq.write_metadata(schema, tmp))
 
 
 def _write_dataset(df: pd.DataFrame, root: Path, partition_cols: list[str]) -> None:
@@ -441,7 +438,7 @@ def _write_dataset(df: pd.DataFrame, root: Path, partition_cols: list[str]) -> N
         )
         root.mkdir(exist_ok=True)
         _swap_partitions(staging, root)
-        _keep_schema_if_empty(root, table.schema, staging)
+        _keep_schema_if_empty(root, table.schema)
         fsync(root, directory=True)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
