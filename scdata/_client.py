@@ -16,11 +16,11 @@ import pyarrow as pa
 
 from ._checks import check_access, check_count
 from ._fanout import DEFAULT_WORKERS, run_all, user_refs
-from ._progress import progress_bar, progress_enabled
+from ._progress import counted, progress_bar, progress_enabled
 from ._walk import TrackPages
 from .config import Settings, mask_url
 from .frames.convert import concat_tracks, table_to_frame, users_frame
-from .frames.schema import TRACK_COLUMNS
+from .frames.schema import SCHEMA_VERSION, TRACK_COLUMNS
 from .http.auth import TokenManager
 from .http.endpoints import FetchOptions, SoundCloudAPI
 from .http.refs import UserRef, parse_user
@@ -113,7 +113,8 @@ class Client:
         api = self.api
         with self._lock:
             if self._pages is None:
-                self._pages = TrackPages(api, page_store(self.settings, self._redis))
+                store = page_store(self.settings, self._redis, f"v{SCHEMA_VERSION}")
+                self._pages = TrackPages(api, store)
             return self._pages
 
     def _options(self, offline: bool | None, refresh: bool | None) -> FetchOptions:
@@ -232,9 +233,7 @@ class Client:
         show = progress_enabled(progress)
         bar = progress_bar(self._expected(urn, limit, options) if show else None, str(ref), show)
         try:
-            for page in self.pages.dicts(urn, limit, options, access):
-                bar.update(len(page))
-                yield page
+            yield from counted(self.pages.dicts(urn, limit, options, access), bar, len)
         finally:
             bar.close()
 
@@ -412,14 +411,12 @@ class Client:
         bar = progress_bar(total, "tracks", show)
 
         def raw_tracks(urn: str) -> list[dict[str, Any]]:
-            tracks = [t for page in self.pages.dicts(urn, limit, options, access) for t in page]
-            bar.update(len(tracks))
-            return tracks
+            pages = counted(self.pages.dicts(urn, limit, options, access), bar, len)
+            return [t for page in pages for t in page]
 
-        def table(urn: str) -> pa.Table:
-            combined = concat_tracks(self.pages.tables(urn, limit, options, access))
-            bar.update(combined.num_rows)
-            return combined
+        def table(urn: str) -> pa.Table:  # the bar moves page by page, not user by user
+            pages = self.pages.tables(urn, limit, options, access)
+            return concat_tracks(counted(pages, bar, lambda t: t.num_rows))
 
         try:
             if raw:

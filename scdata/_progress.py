@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import importlib.util
 import sys
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 SHOW_AFTER = 0.5  # seconds before a bar appears
 
@@ -61,3 +64,20 @@ def progress_bar(total: int | None, desc: str, enabled: bool) -> Any:
     return tqdm(
         total=total, desc=desc, unit="track", leave=False, file=sys.stderr, delay=SHOW_AFTER
     )
+
+
+def counted(pages: Iterable[T], bar: Any, size: Callable[[T], int]) -> Iterator[T]:
+    """Yield ``pages``, moving ``bar`` by each page's ``size`` as it arrives (not per user).
+
+    Examples
+    --------
+    >>> class Bar:
+    ...     def update(self, n): print("+", n)
+    >>> [len(page) for page in counted([[1, 2], [3]], Bar(), len)]
+    + 2
+    + 1
+    [2, 1]
+    """
+    for page in pages:
+        bar.update(size(page))
+        yield page

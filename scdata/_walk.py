@@ -74,8 +74,12 @@ class TrackPages:
 
     def tables(
         self, urn: str, limit: int | None, options: FetchOptions, access: str | None = None
-    ) -> list[pa.Table]:
-        """Typed page tables (final schema), from the page store when a fresh copy is there."""
+    ) -> Iterator[pa.Table]:
+        """Typed page tables (final schema), from the page store when a fresh copy is there.
+
+        Lazy, like :meth:`dicts`: each page is fetched when asked for (a progress bar moves
+        with it).
+        """
 
         def fetch(url: str, number: int) -> Page[pa.Table]:
             discard = lambda: self._discard(url)  # noqa: E731
@@ -97,7 +101,7 @@ class TrackPages:
 
         pages = self.api.walk(self.api.tracks_url(urn, access=access), fetch, _keep_rows)
         rows, cut = (lambda t: t.num_rows), (lambda t, n: t.slice(0, n))
-        return list(self._at_most(pages, limit, rows, cut, urn, options))
+        yield from self._at_most(pages, limit, rows, cut, urn, options)
 
     def _at_most(
         self, pages: Iterable[P], limit: int | None, size: Callable[[P], int],

@@ -1,22 +1,25 @@
 """Settings: read once from the environment or from keyword arguments, validated, secrets masked.
 
-| variable                     | keyword          | default                                        |
-|------------------------------|------------------|------------------------------------------------|
-| ``SOUNDCLOUD_CLIENT_ID``     | ``client_id``    | required for network use                       |
-| ``SOUNDCLOUD_CLIENT_SECRET`` | ``client_secret``| required for network use                       |
-| ``SOUNDCLOUD_AUTHORIZATION`` | ``authorization``| ``Basic base64(client_id:client_secret)``      |
-| ``SOUNDCLOUD_URL_GET_TOKEN`` | ``token_url``    | ``https://secure.soundcloud.com/oauth/token``  |
-| ``SOUNDCLOUD_API_URL``       | ``api_url``      | ``https://api.soundcloud.com``                 |
-| ``SCDATA_CACHE_DIR``         | ``cache_dir``    | the user's cache directory for scdata          |
-| ``SCDATA_CACHE``             | ``cache``        | ``sqlite`` (or ``memory``, ``off``)            |
-| ``SCDATA_EXPIRE_AFTER``      | ``expire_after`` | ``3600`` seconds                               |
-| ``SCDATA_MAX_RETRIES``       | ``max_retries``  | ``3``                                          |
-| ``SCDATA_MAX_RETRY_WAIT``    | ``max_retry_wait``| ``60`` seconds                                |
-| ``SCDATA_RETRY_BACKOFF``     | ``retry_backoff``| ``0.5`` s (first back-off; doubles, jittered)  |
-| ``SCDATA_RATE_LIMIT``        | ``rate_limit``   | ``5`` requests per second                      |
-| ``SCDATA_THROTTLE_BACKOFF``  | ``throttle_backoff``| ``15`` s first shared pause when throttled  |
-| ``SCDATA_TOKEN_COOLDOWN``    | ``token_cooldown``| ``60`` s with no token request after a failure|
-| ``SCDATA_TIMEOUT``           | ``timeout``      | ``30`` seconds (connect timeout 10)            |
+| variable                     | keyword          | default                                       |
+|------------------------------|------------------|-----------------------------------------------|
+| ``SOUNDCLOUD_CLIENT_ID``     | client_id        | required before the first token request       |
+| ``SOUNDCLOUD_CLIENT_SECRET`` | client_secret    | required before the first token request       |
+| ``SOUNDCLOUD_AUTHORIZATION`` | authorization    | ``Basic base64(client_id:client_secret)``     |
+| ``SOUNDCLOUD_URL_GET_TOKEN`` | token_url        | ``https://secure.soundcloud.com/oauth/token`` |
+| ``SOUNDCLOUD_API_URL``       | api_url          | ``https://api.soundcloud.com``                |
+| ``SCDATA_CACHE_DIR``         | cache_dir        | the user's cache directory for scdata         |
+| ``SCDATA_CACHE``             | cache            | ``sqlite``; also ``memory``, ``off``,         |
+|                              |                  | ``redis://host:port/db`` or ``rediss://``     |
+| ``SCDATA_EXPIRE_AFTER``      | expire_after     | ``3600`` seconds                              |
+| ``SCDATA_MAX_RETRIES``       | max_retries      | ``3``                                         |
+| ``SCDATA_RETRY_BACKOFF``     | retry_backoff    | ``0.5`` s first back-off (doubles, jittered)  |
+| ``SCDATA_MAX_RETRY_WAIT``    | max_retry_wait   | ``60`` s, the most one call waits in all      |
+| ``SCDATA_RATE_LIMIT``        | rate_limit       | ``5`` requests/s, shared; ``0``: no pacing    |
+| ``SCDATA_THROTTLE_BACKOFF``  | throttle_backoff | ``15`` s first shared pause when throttled    |
+| ``SCDATA_TOKEN_COOLDOWN``    | token_cooldown   | ``60`` s, no token request after a failure    |
+| ``SCDATA_TIMEOUT``           | timeout          | ``30`` s read timeout (connect: 10 s)         |
+
+``offline`` and ``refresh`` are keywords only (``scdata.Client(offline=True)``), not variables.
 
 Every number is checked at load: ``nan``, infinities, negative values and values beyond the
 bounds in :data:`BOUNDS` raise :class:`~scdata.errors.ConfigurationError` naming the variable
@@ -38,7 +41,6 @@ import dataclasses
 import ipaddress
 import math
 import os
-import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -46,11 +48,13 @@ from urllib.parse import urlsplit
 
 import platformdirs
 
-from .errors import ConfigurationError
+from .errors import ConfigurationError, mask_secrets
 
 DEFAULT_TOKEN_URL = "https://secure.soundcloud.com/oauth/token"
 DEFAULT_API_URL = "https://api.soundcloud.com"
 CACHE_MODES = ("sqlite", "memory", "off")
+REDIS_SCHEMES = ("redis", "rediss")
+CONNECT_TIMEOUT = 10.0  # seconds; the read timeout is ``SCDATA_TIMEOUT``
 
 
 class Secret:
@@ -138,9 +142,6 @@ def _number(kind: type, key: str) -> Any:
     return parse
 
 
-_USERINFO = re.compile(r"(?<=://)[^/@\s]*@")
-
-
 def mask_url(url: str) -> str:
     """``url`` with any credentials (``user:password@``) replaced by ``***``.
 
@@ -151,7 +152,7 @@ def mask_url(url: str) -> str:
     >>> mask_url("https://api.soundcloud.com")
     'https://api.soundcloud.com'
     """
-    return _USERINFO.sub("***@", url)
+    return mask_secrets(url)  # one set of patterns: URL credentials, and tokens in a query
 
 
 _ENV = {
@@ -200,7 +201,7 @@ def _cache_mode(value: str) -> str:
     A Redis URL keeps its case: its password may hold capitals.
     """
     scheme, sep, rest = value.partition("://")
-    if sep and scheme.lower() in ("redis", "rediss"):
+    if sep and scheme.lower() in REDIS_SCHEMES:
         return f"{scheme.lower()}://{rest}"
     mode = value.lower()
     if mode not in CACHE_MODES:
@@ -314,6 +315,32 @@ class Settings:
             return self.authorization.reveal()
         pair = f"{self.client_id}:{self.client_secret.reveal() if self.client_secret else ''}"
         return "Basic " + base64.b64encode(pair.encode()).decode("ascii")
+
+    @property
+    def uses_redis(self) -> bool:
+        """True when ``cache`` is a ``redis://`` (or ``rediss://``) URL: the one place that asks.
+
+        Examples
+        --------
+        >>> Settings.load({}, cache="REDIS://h:6379/0").uses_redis
+        True
+        >>> Settings.load({}, cache="sqlite").uses_redis
+        False
+        """
+        return self.cache.startswith(tuple(f"{scheme}://" for scheme in REDIS_SCHEMES))
+
+    @property
+    def timeouts(self) -> tuple[float, float]:
+        """``(connect, read)`` seconds for every request scdata sends, the token request included.
+
+        Examples
+        --------
+        >>> Settings.load({}, timeout=5).timeouts
+        (5.0, 5.0)
+        >>> Settings.load({}).timeouts
+        (10.0, 30.0)
+        """
+        return (min(CONNECT_TIMEOUT, self.timeout), self.timeout)
 
     @property
     def token_key(self) -> str:

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 import scdata
-from scdata.datasets.export import MANIFEST, export_tracks, read_users_file
+from scdata.datasets.export import export_tracks, manifest_path, read_users_file
 from scdata.frames.convert import empty_tracks_frame
 from scdata.sandbox import Sandbox
 
@@ -52,7 +52,7 @@ def tracks_path(sb: Sandbox, user: str) -> str:
 
 
 def manifest_entries(out: Path) -> dict[str, dict]:
-    return {e["user"]: e for e in json.loads((out / MANIFEST).read_text())["users"]}
+    return {e["user"]: e for e in json.loads(manifest_path(out).read_text())["users"]}
 
 
 def check_dataset(out: Path, sb: Sandbox, users: list[str]) -> pd.DataFrame:
@@ -113,7 +113,7 @@ def test_unknown_user_fails_alone_then_rerun_skips_fresh_and_retries_it(sb, clie
     assert first.loc[1, "error"] == "No se pudo encontrar al usuario newcomer"
     assert first.loc[1, "rows"] == 0 and pd.isna(first.loc[1, "fetched_at"])
     check_dataset(out, sb, ["artist-001", "artist-002"])
-    text = (out / MANIFEST).read_text()
+    text = manifest_path(out).read_text()
     assert client.get_token() not in text and sb.client_secret not in text
 
     # the user appears; a second run fetches only them
@@ -239,7 +239,7 @@ def test_cli_export_killed_half_way_then_resumed(sb, cli_env, out, tmp_path):
         done: list[str] = []
         while len(done) < 2 and time.monotonic() < deadline and proc.poll() is None:
             time.sleep(0.02)
-            if (out / MANIFEST).exists():
+            if manifest_path(out).exists():
                 done = [u for u, e in manifest_entries(out).items() if e["status"] == "ok"]
         assert proc.poll() is None, "the export finished before it could be interrupted"
     finally:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import scdata
-from scdata.datasets.export import MANIFEST, export_summary, export_tracks
+from scdata.datasets.export import export_summary, export_tracks, manifest_path
 from scdata.sandbox import Sandbox
 from tests.test_bulk import SCDATA, check_dataset, expected_rows, manifest_entries, tracks_path
 
@@ -58,7 +58,7 @@ def test_one_user_in_an_id_and_a_name_is_fetched_once_and_counted_once(sb, clien
     assert sb.count(tracks_path(sb, USER)) == sb.count(tracks_path(sb, "artist-002"))
     entry = manifest_entries(out)[USER]
     assert entry["merged"] == [user_id] and entry["rows"] == expected_rows(sb, USER)
-    assert len(json.loads((out / MANIFEST).read_text())["users"]) == 2
+    assert len(json.loads(manifest_path(out).read_text())["users"]) == 2
 
 
 def test_every_form_of_one_user_is_merged_into_the_first(sb, client, out, tmp_path):
@@ -80,7 +80,7 @@ def test_every_form_of_one_user_is_merged_into_the_first(sb, client, out, tmp_pa
         again = export_tracks([form], out, client=client)
         assert again["skipped"].tolist() == [True], form
     assert sb.count("/users/*/tracks") == 0
-    assert len(json.loads((out / MANIFEST).read_text())["users"]) == 1
+    assert len(json.loads(manifest_path(out).read_text())["users"]) == 1
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
-"""A damaged or hostile ``_manifest.json`` is ignored and rebuilt; nothing outside the
-dataset is ever deleted."""
+"""A damaged or hostile manifest (``<dir>.manifest.json``) is ignored and rebuilt; nothing
+outside the dataset is ever deleted."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import scdata
-from scdata.datasets.export import MANIFEST, export_tracks
+from scdata.datasets.export import export_tracks, manifest_path
 from scdata.sandbox import Sandbox
 from tests.test_bulk import check_dataset, manifest_entries, tracks_path
 
@@ -48,7 +48,7 @@ def sentinel(tmp_path: Path) -> Path:
 
 
 def edit_manifest(out: Path, change) -> None:
-    path = out / MANIFEST
+    path = manifest_path(out)
     document = json.loads(path.read_text())
     change(document)
     path.write_text(json.dumps(document))
@@ -72,7 +72,7 @@ def test_a_partition_outside_the_dataset_is_never_deleted(
 
     assert (sentinel / "keep.txt").read_text() == "do not delete"
     assert again["status"].tolist() == ["ok"] and not again["skipped"].any()
-    assert "damaged" in caplog.text and MANIFEST in caplog.text
+    assert "damaged" in caplog.text and manifest_path(out).name in caplog.text
     assert manifest_entries(out)[USER]["partitions"] == [f"user_permalink={USER}"]
     check_dataset(out, sb, [USER])
 
@@ -138,7 +138,7 @@ DAMAGE = {
 def test_a_damaged_manifest_is_ignored_with_a_warning_and_rebuilt(sb, client, out, damage, caplog):
     out.parent.mkdir()
     export_tracks([USER, "artist-002"], out, client=client)
-    path = out / MANIFEST
+    path = manifest_path(out)
     document = json.loads(path.read_text())
     damage(document)
     path.write_text(json.dumps(document.get("__whole__", document)))
@@ -167,7 +167,7 @@ def test_a_manifest_that_is_not_json_or_not_utf8_is_rebuilt(sb, client, out, cap
     out.parent.mkdir()
     export_tracks([USER], out, client=client)
     for garbage in (b"{not json", b"\xff\xfe\x00garbage"):
-        (out / MANIFEST).write_bytes(garbage)
+        manifest_path(out).write_bytes(garbage)
         with caplog.at_level(logging.WARNING, logger="scdata"):
             again = export_tracks([USER], out, client=client)
         assert again["status"].tolist() == ["ok"] and "ignoring" in caplog.text

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 
 import scdata
-from scdata.datasets.export import MANIFEST, export_summary, export_tracks
+from scdata.datasets.export import export_summary, export_tracks, manifest_path
 from scdata.sandbox import Sandbox
 from scdata.storage.sharedstate import FileState
 from tests.test_bulk import SCDATA, check_dataset, manifest_entries, tracks_path
@@ -99,7 +99,7 @@ def check_stopped(sb: Sandbox, out: Path, error: BaseException, kind: type) -> N
     entries = manifest_entries(out)
     assert [entries[u]["status"] for u in USERS] == frame["status"].tolist()
     assert entries[WALL]["error"] == str(error)
-    document = json.loads((out / MANIFEST).read_text())
+    document = json.loads(manifest_path(out).read_text())
     assert document["stopped"]["error_type"] == type(error).__name__
     assert document["stopped"]["error"] == str(error)
     check_dataset(out, sb, BEFORE)
@@ -126,7 +126,7 @@ def test_a_wall_stops_the_whole_export_and_the_next_run_resumes(sb, client, out,
         assert (sb.count(tracks_path(sb, user)) > 0) == (user not in BEFORE), user
     back = check_dataset(out, sb, USERS)
     assert int(again["rows"].sum()) == len(back)
-    assert json.loads((out / MANIFEST).read_text())["stopped"] is None
+    assert json.loads(manifest_path(out).read_text())["stopped"] is None
 
 
 def test_a_cloudfront_403_wall_stops_the_whole_export(sb, client, out):
@@ -188,10 +188,10 @@ def test_cli_export_stops_at_the_wall_with_one_line_and_exit_1(
 
     assert done.returncode == 1, done.stderr
     assert "Traceback" not in done.stderr and done.stdout == ""
-    error = json.loads((out / MANIFEST).read_text())["stopped"]["error"]
+    error = json.loads(manifest_path(out).read_text())["stopped"]["error"]
     assert done.stderr.splitlines()[-1] == (
         f"scdata: error: export stopped: {error}; 3 users done, 1 failed, 4 not attempted "
-        f"(see {out / MANIFEST}); run it again to resume"
+        f"(see {manifest_path(out)}); run it again to resume"
     )
     assert [line for line in done.stderr.splitlines() if "export stopped" in line] == [
         done.stderr.splitlines()[-1]

@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 
 import scdata
-from scdata.datasets.export import MANIFEST
+from scdata.datasets.export import manifest_path
 from scdata.sandbox import Sandbox
 
 USERS = [f"artist-{k:03d}" for k in range(1, 201)]
@@ -147,7 +147,7 @@ def test_a_200_user_export_survives_a_production_day(sb: Sandbox, cache_dir, tmp
     throttled = sb.count(cause="throttle")
     assert throttled <= WORKERS * 4, throttled
     assert elapsed < 120
-    manifest_file = out / MANIFEST
+    manifest_file = manifest_path(out)
     assert manifest_file.exists()
 
 

@@ -191,9 +191,9 @@ def _cmd_user(args: argparse.Namespace, client: Client) -> None:
 
 def _cmd_export(args: argparse.Namespace, client: Client) -> None:
     from ..datasets.export import (
-        MANIFEST,
         export_summary,
         export_tracks,
+        manifest_path,
         read_users_file,
         stop_summary,
     )
@@ -212,7 +212,7 @@ def _cmd_export(args: argparse.Namespace, client: Client) -> None:
     failed = manifest.loc[manifest["status"] == "failed", "user"].tolist()
     if failed:
         raise SoundCloudError(
-            f"{len(failed)} of {len(manifest)} users failed (see {args.output / MANIFEST}): "
+            f"{len(failed)} of {len(manifest)} users failed (see {manifest_path(args.output)}): "
             + ", ".join(failed)
         )
 

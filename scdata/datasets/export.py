@@ -2,10 +2,12 @@
 
 :func:`export_tracks` fetches users concurrently and writes each one's tracks to its own
 partition (``user_permalink=<name>/part-0.parquet``) with :func:`scdata.frames.files.to_parquet`,
-then records the result in ``_manifest.json`` beside the partitions. A user that fails is
-recorded and the others go on. Running it again skips users whose partition is complete and
-fresh and retries the rest; a partition written again replaces the old one, so rows are
-never duplicated. One user given in several forms (name, id, URN, URL) is fetched once,
+then records the result in the manifest, ``<dir>.manifest.json`` beside the dataset
+directory (the directory holds nothing but Parquet files, so pandas, pyarrow, Spark, DuckDB
+(``read_parquet('dir/**')``) and ``polars.scan_parquet(dir)`` all read it as it is). A user
+that fails is recorded and the others go on. Running it again skips users whose partition is
+complete and fresh and retries the rest; a partition written again replaces the old one, so
+rows are never duplicated. One user given in several forms (name, id, URN, URL) is fetched once,
 under the first form given; the others are listed in its ``merged``.
 
 Stopping at a wall
@@ -23,10 +25,10 @@ What is atomic
 --------------
 - Each user's partition: written to a temporary directory and renamed into place
   (see :mod:`scdata.frames.files`). A reader sees the old rows of a user or the new ones.
-- ``_manifest.json``: rewritten with a temporary file and a rename, under a lock
-  (``.manifest.lock``) and merged with what is on disk, so processes exporting into one
-  directory do not lose each other's entries. It is written at most once a second while the
-  job runs (each write holds every user's entry) and once at the end.
+- ``<dir>.manifest.json``: rewritten with a temporary file and a rename, under a lock
+  (``.<dir>.manifest.json.lock``, beside it) and merged with what is on disk, so processes
+  exporting into one directory do not lose each other's entries. It is written at most once a
+  second while the job runs (each write holds every user's entry) and once at the end.
 - Not the job as a whole: a job killed half-way leaves the finished users' partitions and
   their manifest entries, bar the last second's. The next run skips users recorded as done
   and fetches the others; a partition whose entry was not written is fetched and replaced.
@@ -52,11 +54,14 @@ not-attempted user keeps the rows of its last success, if any; ``attempted_at`` 
 The manifest is only a record: an entry of the wrong shape (a partition outside the
 dataset or not of the ``col=value`` form scdata writes, a bad date, a wrong type) or a
 file that is not a manifest is ignored with a WARNING and rebuilt, and nothing outside the
-dataset directory is ever deleted.
+dataset directory is ever deleted. A ``_manifest.json`` inside the directory (where earlier
+versions kept it) is read when the new file is missing, and removed once the new one is
+written.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import numbers
@@ -88,16 +93,18 @@ from ..frames.files import check_output, to_parquet, write_atomically
 from ..frames.schema import TRACK_COLUMNS, SchemaError
 from ..http.refs import UserRef, parse_user
 
-__all__ = ["MANIFEST", "STATUSES", "export_summary", "export_tracks", "read_users_file",
-           "stop_summary"]  # fmt: skip
+__all__ = ["MANIFEST", "STATUSES", "export_summary", "export_tracks", "manifest_path",
+           "read_users_file", "stop_summary"]  # fmt: skip
 
 log = logging.getLogger("scdata")
 
-#: The manifest's file name; the leading ``_`` makes Parquet readers skip it.
-MANIFEST = "_manifest.json"
+#: The manifest's suffix: ``tracks/`` is recorded in ``tracks.manifest.json`` beside it.
+MANIFEST = ".manifest.json"
+#: Where earlier versions kept the manifest and its lock, inside the dataset (polars and
+#: ``duckdb.read_parquet('dir/**')`` fail on any file there that is not Parquet).
+_OLD_MANIFEST, _OLD_LOCK = "_manifest.json", ".manifest.lock"
 #: The values of an entry's ``status``.
 STATUSES = ("ok", "failed", "not_attempted")
-_LOCK = ".manifest.lock"
 _FORMAT = 1
 _USER_KEYS = ("user_permalink", "user_id", "user_urn")
 _NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
@@ -114,6 +121,20 @@ FLUSH_SECONDS = 1.0
 
 
 # --------------------------------------------------------------------------- the manifest
+
+
+def manifest_path(root: str | os.PathLike[str]) -> Path:
+    """The manifest of the dataset directory ``root``: ``<root>.manifest.json`` beside it.
+
+    Examples
+    --------
+    >>> manifest_path("exports/tracks").as_posix()
+    'exports/tracks.manifest.json'
+    """
+    root = Path(root).expanduser()
+    if not root.name:  # "." or "dir/.."
+        root = root.absolute().resolve()
+    return root.with_name(root.name + MANIFEST)
 
 
 def _key(ref: UserRef) -> str:
@@ -189,10 +210,12 @@ class _Manifest:
     """
 
     def __init__(self, root: Path, partition_cols: list[str]) -> None:
-        self.path = root / MANIFEST
+        self.root = root
+        self.path = manifest_path(root)
+        self._old = root / _OLD_MANIFEST  # read while the new file is missing, then removed
         self.partition_cols = partition_cols
         self._thread_lock = threading.Lock()
-        self._file_lock = filelock.FileLock(root / _LOCK)
+        self._file_lock = filelock.FileLock(self.path.with_name(f".{self.path.name}.lock"))
         self._mine: dict[str, dict[str, Any]] = {}
         self._pending = False
         self._written = time.monotonic()
@@ -220,8 +243,9 @@ class _Manifest:
                 )
             return []
 
+        path = self.path if self.path.exists() or not self._old.exists() else self._old
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
+            data = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             return []
         except (OSError, ValueError) as exc:  # UnicodeDecodeError and JSONDecodeError too
@@ -235,7 +259,7 @@ class _Manifest:
             return ignore(f"users is a {type(users).__name__}, not a list")
         if columns != self.partition_cols:
             raise ValueError(
-                f"{self.path.parent} is partitioned on {columns}, not {self.partition_cols}: "
+                f"{self.root} is partitioned on {columns}, not {self.partition_cols}: "
                 "export into another directory or pass the same partition_cols"
             )
         problems = [p for p in (_entry_problem(e, columns) for e in users) if p]
@@ -285,6 +309,9 @@ class _Manifest:
             }
             text = json.dumps(document, indent=1, ensure_ascii=False) + "\n"
             write_atomically(self.path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+            for old in (self._old, self._old.with_name(_OLD_LOCK)):
+                with contextlib.suppress(OSError):
+                    old.unlink()
         self._pending = False
         self._written = time.monotonic()
 
@@ -714,12 +741,12 @@ def stop_summary(error: BaseException, path: str | os.PathLike[str]) -> str:
     >>> error.manifest = frame
     >>> print(stop_summary(error, "tracks"))  # doctest: +NORMALIZE_WHITESPACE
     export stopped: SoundCloud is blocking this IP; 1 users done, 1 failed, 1 not attempted
-    (see tracks/_manifest.json); run it again to resume
+    (see tracks.manifest.json); run it again to resume
     """
     manifest = getattr(error, "manifest", None)
     ok, failed, not_attempted, _ = _counts(manifest) if manifest is not None else (0, 0, 0, 0)
     why = " ".join(str(error).split()) or type(error).__name__
     return (
         f"export stopped: {why}; {ok} users done, {failed} failed, {not_attempted} not "
-        f"attempted (see {Path(path) / MANIFEST}); run it again to resume"
+        f"attempted (see {manifest_path(path)}); run it again to resume"
     )

@@ -26,11 +26,18 @@ What is atomic
   file, ``part-0.parquet``, so each partition flips atomically; the dataset
   as a whole does not: a reader during the swap may see some partitions new
   and others old. Partitions not in the new data are kept.
+
+A dataset directory holds nothing but its Parquet files (``<col>=<value>/part-0.parquet``), so
+pandas, pyarrow, Spark, ``duckdb.read_parquet('dir')`` or ``('dir/**')`` and
+``polars.scan_parquet(dir)`` all read it as it is; each file carries the whole schema in its
+metadata. A dataset with no rows has one ``_common_metadata`` file instead, so its columns
+survive.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import errno
 import json
 import os
@@ -66,7 +73,7 @@ COMPRESSION = "zstd"
 _TABLES: dict[str, tuple[Column, ...]] = {"tracks": TRACK_COLUMNS, "users": USER_COLUMNS}
 #: The extensions :func:`write_frame` knows.
 FRAME_SUFFIXES = (".parquet", ".csv", ".jsonl")
-_COMMON_METADATA = "_common_metadata"
+_COMMON_METADATA = "_common_metadata"  # only in a dataset without data files
 _PARTITION_FILE = "part-{i}.parquet"
 
 
@@ -385,6 +392,21 @@ def _swap_partitions(staging: Path, root: Path) -> None:
                 old.unlink()
 
 
+def _keep_schema_if_empty(root: Path, schema: pa.Schema) -> None:
+    """A ``_common_metadata`` file only while the dataset has no data file, else none.
+
+    With no data file it is the only record of the columns (polars and DuckDB then read a typed
+    empty table from it); beside data files, polars' ``scan_parquet(dir)`` refuses it, and each
+    data file carries the schema anyway (:func:`_dataset_schema`).
+    """
+    common = root / _COMMON_METADATA
+    if _data_files(root):
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(common)
+    else:
+        write_atomically(common, lambda tmp: pq.write_metadata(schema, tmp))
+
+
 def _write_dataset(df: pd.DataFrame, root: Path, partition_cols: list[str]) -> None:
     parent = root.parent
     remove_stale_temps(parent, root.name)
@@ -416,12 +438,9 @@ def _write_dataset(df: pd.DataFrame, root: Path, partition_cols: list[str]) -> N
             file_options=ds.ParquetFileFormat().make_write_options(compression=COMPRESSION),
             max_partitions=max(1024, n_partitions),
         )
-        common = staging / _COMMON_METADATA
-        pq.write_metadata(table.schema, common)
         root.mkdir(exist_ok=True)
         _swap_partitions(staging, root)
-        fsync(common)
-        os.replace(common, root / _COMMON_METADATA)
+        _keep_schema_if_empty(root, table.schema)
         fsync(root, directory=True)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -585,9 +604,38 @@ def write_frame(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
 # --------------------------------------------------------------------------- reader
 
 
-def _read_dataset(root: Path) -> pa.Table:
+def _data_files(root: Path) -> list[Path]:
+    """The dataset's Parquet files, without hidden or ``_`` paths (the readers' convention)."""
+    return sorted(
+        p
+        for p in root.rglob("*.parquet")
+        if not any(part.startswith((".", "_")) for part in p.relative_to(root).parts)
+    )
+
+
+def _dataset_schema(root: Path) -> pa.Schema | None:
+    """The whole dataset's schema: a data file's columns plus the partition columns.
+
+    Every data file carries the partition schema in its metadata, so the dataset needs no
+    sidecar; ``_common_metadata`` (an empty dataset's, or one an earlier version left beside
+    the data) is read when present.
+    """
     common = root / _COMMON_METADATA
-    schema = pq.read_schema(common) if common.exists() else None
+    if common.exists():
+        return pq.read_schema(common)
+    files = _data_files(root)
+    if not files:
+        return None
+    schema = pq.read_schema(files[0])
+    encoded = (schema.metadata or {}).get(b"scdata_partition_schema")
+    if not encoded:
+        return None
+    part_schema = pa.ipc.read_schema(pa.py_buffer(base64.b64decode(encoded)))
+    return pa.schema([*schema, *part_schema], metadata=schema.metadata)
+
+
+def _read_dataset(root: Path) -> pa.Table:
+    schema = _dataset_schema(root)
     encoded = (schema.metadata or {}).get(b"scdata_partition_schema") if schema else None
     if encoded:
         part_schema = pa.ipc.read_schema(pa.py_buffer(base64.b64decode(encoded)))

@@ -30,11 +30,11 @@ from datetime import datetime
 
 import requests
 
-from .._version import __version__
 from ..config import Secret, Settings
 from ..errors import AuthError
 from ..storage.sharedstate import MemoryState, SharedState
 from ..storage.tokens import Token, TokenStore, clamp_lifetime
+from .headers import identify
 from .ratelimits import describe_reset, reset_time_from_body
 from .tokenbreaker import TokenBreaker
 
@@ -92,10 +92,8 @@ class TokenManager:
         self._token: Token | None = None
         self._lock = threading.Lock()
         self._warned: set[str] = set()
-        self._http = requests.Session()
+        self._http = identify(requests.Session())
         self._http.auth = _no_netrc  # never a ~/.netrc Basic header on a form-only refresh
-        self._http.headers["User-Agent"] = f"scdata/{__version__}"
-        self._http.headers["accept"] = "application/json; charset=utf-8"
 
     @property
     def store(self) -> TokenStore:
@@ -246,7 +244,7 @@ class TokenManager:
                 self._settings.token_url,
                 data=form,
                 headers=headers,
-                timeout=(min(10.0, self._settings.timeout), self._settings.timeout),
+                timeout=self._settings.timeouts,
                 allow_redirects=False,
             )
         except requests.RequestException as exc:

@@ -23,13 +23,13 @@ from urllib.parse import urlsplit
 import requests
 from requests_cache import DEFAULT_IGNORED_PARAMS, DO_NOT_CACHE, BaseCache, CacheMixin
 
-from .._version import __version__
 from ..config import Settings
 from ..storage.backends import shared_state
 from ..storage.cachefile import CacheFile
 from ..storage.httpcache import SCHEMA, DisposableSQLiteCache
 from ..storage.redis_store import NAMESPACE, RedisConnection
 from .auth import TokenManager
+from .headers import identify
 from .throttle import Throttle
 from .transport import Transport
 
@@ -40,7 +40,6 @@ IGNORED_PARAMETERS = (
     "client_secret",
     "refresh_token",
 )
-USER_AGENT = f"scdata/{__version__} python-requests/{requests.__version__}"
 CACHE_FILE = "http_cache.sqlite"
 
 
@@ -70,11 +69,8 @@ def cache_path(settings: Settings) -> Path:
 def _sqlite_backend(settings: Settings) -> DisposableSQLiteCache:
     """The SQLite cache: checked on open, rebuilt when corrupt, bypassed when it can't serve.
 
-    Processes check and open the file one at a time (switching a new database to WAL needs an
-    exclusive lock, and SQLite answers "database is locked" at once to a second process
-    doing
-    the same). See :mod:`~scdata.storage.cachefile` for what happens to a corrupt, read-only or
-    full file.
+    See :mod:`~scdata.storage.cachefile` (which also serves the typed page copies) for what
+    happens to a corrupt, read-only or full file, and for the lock under which processes open it.
     """
     return DisposableSQLiteCache(CacheFile(cache_path(settings), "HTTP cache", SCHEMA))
 
@@ -100,7 +96,7 @@ def build_session(
         "stale_if_error": False,
         "filter_fn": _storable,
     }
-    if settings.cache.startswith(("redis://", "rediss://")):
+    if settings.uses_redis:
         from requests_cache.backends import RedisCache
 
         connection = (redis or RedisConnection(settings.cache))()
@@ -118,6 +114,4 @@ def build_session(
         backoff=settings.throttle_backoff,
         lease=settings.timeout + 15,  # a probe that takes longer is presumed lost
     )
-    session.headers["User-Agent"] = USER_AGENT
-    session.headers["accept"] = "application/json; charset=utf-8"
-    return session
+    return identify(session)

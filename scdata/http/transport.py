@@ -77,7 +77,7 @@ class Transport(_SessionBase):
         )
         kwargs["stream"] = True  # the body is read here, under the size cap
         if kwargs.get("timeout") is None:
-            kwargs["timeout"] = (min(10.0, settings.timeout), settings.timeout)
+            kwargs["timeout"] = settings.timeouts
         retryable = request.method in RETRYABLE_METHODS
         budget = WaitBudget(settings.max_retry_wait)
         failures = 0

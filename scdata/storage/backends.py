@@ -20,43 +20,43 @@ from .sharedstate import FileState, MemoryState, RedisState, SharedState
 from .tokens import FileTokenStore, MemoryTokenStore, TokenStore
 
 
-def uses_redis(settings: Settings) -> bool:
-    """True when ``settings.cache`` is a ``redis://`` (or ``rediss://``) URL."""
-    return settings.cache.startswith(("redis://", "rediss://"))
-
-
 def token_store(settings: Settings, redis: RedisConnection) -> TokenStore:
     """The token store ``settings`` call for.
 
     Examples
     --------
     >>> settings = Settings.load({}, cache="memory")
-    >>> token_store(settings, RedisConnection(settings))
+    >>> token_store(settings, RedisConnection(settings.cache))
     MemoryTokenStore()
     """
-    if uses_redis(settings):
+    if settings.uses_redis:
         return RedisTokenStore(redis(), settings.token_key)
     if settings.cache == "memory":
         return MemoryTokenStore()
     return FileTokenStore(settings.cache_dir, settings.token_key)
 
 
-def page_store(settings: Settings, redis: RedisConnection) -> PageStore | None:
+def page_store(settings: Settings, redis: RedisConnection, namespace: str) -> PageStore | None:
     """The typed-page store ``settings`` call for (``None`` with ``cache="off"``).
+
+    ``namespace`` keys every copy (the client passes the schema version, so copies written
+    under another schema are never read back).
 
     Examples
     --------
     >>> settings = Settings.load({}, cache="off")
-    >>> page_store(settings, RedisConnection(settings)) is None
+    >>> page_store(settings, RedisConnection(settings.cache), "v1") is None
     True
+    >>> page_store(Settings.load({}, cache="memory"), RedisConnection("memory"), "v1").namespace
+    'v1'
     """
     if settings.cache == "off":
         return None
-    if uses_redis(settings):
-        return RedisPageStore(redis())
+    if settings.uses_redis:
+        return RedisPageStore(redis(), namespace=namespace)
     if settings.cache == "memory":
-        return MemoryPageStore()
-    return SQLitePageStore(settings.cache_dir / PAGES_FILE)
+        return MemoryPageStore(namespace=namespace)
+    return SQLitePageStore(settings.cache_dir / PAGES_FILE, namespace=namespace)
 
 
 def shared_state(settings: Settings, redis: RedisConnection, name: str) -> SharedState:
@@ -70,7 +70,7 @@ def shared_state(settings: Settings, redis: RedisConnection, name: str) -> Share
     >>> shared_state(settings, RedisConnection(settings.cache), "backoff")
     MemoryState()
     """
-    if uses_redis(settings):
+    if settings.uses_redis:
         return RedisState(redis(), f"{NAMESPACE}:state:{name}:{digest(settings.token_key)}")
     if settings.cache == "memory":
         return MemoryState()

@@ -283,29 +283,24 @@ class CacheFile:
         return "read-only", _why(first, self.path)
 
     def _set_up(self, db: sqlite3.Connection) -> None:
-        """Switch the file to WAL and create the tables (a real write: proves it is writable)."""
-        deadline = time.monotonic() + BUSY_TIMEOUT
-        while True:
-            try:
-                db.execute("PRAGMA journal_mode=WAL")
-                db.execute("BEGIN IMMEDIATE")
-                try:
-                    db.execute(f"PRAGMA user_version={_user_version(db)}")
-                    for statement in self.schema:
-                        db.execute(statement)
-                    db.execute("COMMIT")
-                except BaseException:
-                    with contextlib.suppress(sqlite3.Error):
-                        db.execute("ROLLBACK")
-                    raise
-                return
-            except sqlite3.OperationalError as exc:
-                # Switching a new file to WAL needs an exclusive lock, and SQLite answers
-                # "database is locked" at once, without its busy timeout, while another
-                # process does the same: retry for up to the busy timeout.
-                if error_kind(exc) != "busy" or time.monotonic() > deadline:
-                    raise
-                time.sleep(0.01)
+        """Switch the file to WAL and create the tables (a real write: proves it is writable).
+
+        Always runs under the file lock (:meth:`open`, :meth:`_recover`): switching a new file
+        to WAL needs an exclusive lock, and SQLite answers "database is locked" at once, without
+        its busy timeout, to a second process doing the same. The lock is the one fix of that
+        race, for the HTTP cache and the page copies alike.
+        """
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.execute(f"PRAGMA user_version={_user_version(db)}")
+            for statement in self.schema:
+                db.execute(statement)
+            db.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error):
+                db.execute("ROLLBACK")
+            raise
 
     def _replace(self, why: str) -> None:
         aside = self.path.with_name(self.path.name + ASIDE_SUFFIX)

@@ -1,7 +1,9 @@
 """A typed Arrow copy of each tracks page, kept beside its HTTP cache entry.
 
 A warm ``tracks_df`` reads these copies instead of unpickling and re-parsing every cached JSON
-page. Each copy is keyed by the page's URL (and the schema version), carries the page's
+page. Each copy is keyed by the page's URL within a ``namespace`` the caller names (the client
+passes the schema version, so a new schema never reads old copies: storage knows nothing of
+frames), carries the page's
 ``next_href``, and expires with the HTTP entry it was built from; ``refresh=True`` replaces it,
 and ``scdata cache clear`` clears both. Only track data is stored: never a header or a token.
 
@@ -23,7 +25,6 @@ from typing import Any, Protocol
 
 import pyarrow as pa
 
-from ..frames.schema import SCHEMA_VERSION
 from . import cachefile
 from .cachefile import CacheFile
 
@@ -74,13 +75,21 @@ def _sound(page: StoredPage) -> bool:
     )
 
 
-def page_key(url: str) -> str:
-    """Key of a page: the schema version and the full URL (a new schema never reads old copies)."""
-    return f"v{SCHEMA_VERSION} {url}"
+def page_key(namespace: str, url: str) -> str:
+    """Key of a page: the caller's namespace (e.g. ``"v3"``, a schema version) and the full URL.
+
+    Examples
+    --------
+    >>> page_key("v3", "https://api/x")
+    'v3 https://api/x'
+    """
+    return f"{namespace} {url}"
 
 
 class PageStore(Protocol):
-    """Where typed page copies live."""
+    """Where typed page copies live; every store keys its copies by ``namespace`` and URL."""
+
+    namespace: str
 
     def get(self, url: str) -> StoredPage | None: ...
 
@@ -96,24 +105,25 @@ class MemoryPageStore:
 
     Examples
     --------
-    >>> store = MemoryPageStore()
+    >>> store = MemoryPageStore(namespace="v1")
     >>> store.put("https://api/x", StoredPage(pa.table({"a": [1]}), None, time.time() + 60))
     >>> store.get("https://api/x").table.num_rows, len(store)
     (1, 1)
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, namespace: str = "") -> None:
+        self.namespace = namespace
         self._pages: dict[str, StoredPage] = {}
         self._lock = threading.Lock()
         self._next_purge = 0.0
 
     def get(self, url: str) -> StoredPage | None:
-        page = self._pages.get(page_key(url))
+        page = self._pages.get(page_key(self.namespace, url))
         return page if isinstance(page, StoredPage) and _sound(page) else None
 
     def put(self, url: str, page: StoredPage) -> None:
         with self._lock:
-            self._pages[page_key(url)] = page
+            self._pages[page_key(self.namespace, url)] = page
             if time.monotonic() >= self._next_purge:  # the same policy as the SQLite file
                 self._next_purge = time.monotonic() + cachefile.PURGE_EVERY
                 cutoff = time.time() - cachefile.KEEP_EXPIRED
@@ -150,15 +160,16 @@ class SQLitePageStore:
     Examples
     --------
     >>> import tempfile
-    >>> store = SQLitePageStore(Path(tempfile.mkdtemp()) / PAGES_FILE)
+    >>> store = SQLitePageStore(Path(tempfile.mkdtemp()) / PAGES_FILE, namespace="v1")
     >>> store.put("https://api/x", StoredPage(pa.table({"a": [1]}), "https://api/y", 9e9))
     >>> page = store.get("https://api/x")
     >>> page.table.num_rows, page.next_href, page.fresh()
     (1, 'https://api/y', True)
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, namespace: str = "") -> None:
         self.path = path
+        self.namespace = namespace
         self.file = CacheFile(path, "typed page copies", PAGES_SCHEMA)
         self._local = threading.local()
 
@@ -175,7 +186,7 @@ class SQLitePageStore:
     def get(self, url: str) -> StoredPage | None:
         try:
             query = "SELECT expires, next_href, data FROM pages WHERE key = ?"
-            row = self._db().execute(query, (page_key(url),)).fetchone()
+            row = self._db().execute(query, (page_key(self.namespace, url),)).fetchone()
         except sqlite3.Error as exc:
             self.file.failed(exc, writing=False)
             return None
@@ -188,7 +199,7 @@ class SQLitePageStore:
             db = self._db()
             db.execute(
                 "INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?)",
-                (page_key(url), page.expires, page.next_href, encode(page.table)),
+                (page_key(self.namespace, url), page.expires, page.next_href, encode(page.table)),
             )
             if self.file.purge_due():
                 self.file.purge(db, "pages")
@@ -228,11 +239,12 @@ class RedisPageStore:
 
     prefix = "scdata:pages:"
 
-    def __init__(self, redis: Any) -> None:
+    def __init__(self, redis: Any, *, namespace: str = "") -> None:
         self._redis = redis
+        self.namespace = namespace
 
     def _key(self, url: str) -> str:
-        return self.prefix + hashlib.sha256(page_key(url).encode()).hexdigest()[:24]
+        return self.prefix + hashlib.sha256(page_key(self.namespace, url).encode()).hexdigest()[:24]
 
     def get(self, url: str) -> StoredPage | None:
         from redis.exceptions import ResponseError

@@ -1,0 +1,69 @@
+"""The progress bar moves page by page during one big pull, not once per user at the end."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+import scdata._client
+from scdata.sandbox import Sandbox
+
+USER = "big-catalog"  # 10,000 tracks: 50 pages of 200
+
+
+class RecordingBar:
+    """Records each update with how many track pages SoundCloud had served by then."""
+
+    def __init__(self, sandbox: Sandbox, total: int | None) -> None:
+        self.sandbox, self.total = sandbox, total
+        self.updates: list[tuple[int, int]] = []
+        self.closed = False
+        self._lock = threading.Lock()
+
+    def update(self, n: int = 1) -> None:
+        with self._lock:
+            self.updates.append((n, self.sandbox.count("/users/*/tracks")))
+
+    def close(self) -> None:
+        self.closed = True
+
+
+@pytest.fixture
+def bars(monkeypatch, sandbox):
+    made: list[RecordingBar] = []
+
+    def progress_bar(total, desc, enabled):
+        bar = RecordingBar(sandbox, total)
+        if enabled:
+            made.append(bar)
+        return bar
+
+    monkeypatch.setattr(scdata._client, "progress_bar", progress_bar)
+    return made
+
+
+@pytest.mark.parametrize("raw", [False, True], ids=["frame", "raw"])
+def test_tracks_df_moves_the_bar_per_page(client, sandbox, bars, raw):
+    result = client.tracks_df(USER, raw=raw, progress=True)
+    [bar] = bars
+    pages = sandbox.count("/users/*/tracks")
+    assert bar.total == len(result) == 10_000 and bar.closed
+    assert len(bar.updates) >= 50 and sum(n for n, _ in bar.updates) == len(result)
+    served_at_first_update = bar.updates[0][1]
+    assert served_at_first_update < pages  # it moved before the last page had come in
+
+
+def test_iter_tracks_moves_the_bar_per_page(client, sandbox, bars):
+    walk = client.iter_tracks(USER, limit=1000, progress=True)
+    first = [next(walk) for _ in range(200)]
+    [bar] = bars
+    assert [n for n, _ in bar.updates] == [200] and len(first) == 200
+    assert len(list(walk)) == 800
+    assert [n for n, _ in bar.updates] == [200] * 5 and bar.closed
+
+
+def test_a_warm_pull_moves_it_per_page_too(client, sandbox, bars):
+    client.tracks_df(USER, progress=False)
+    client.tracks_df(USER, progress=True)  # from the typed page copies
+    assert len(bars[0].updates) >= 50
