@@ -372,7 +372,8 @@ class Client:
             return tracks
 
         def table(urn: str) -> pa.Table:
-            combined = concat_tracks(self.pages.tables(urn, limit, flags, access))
+            pages = self.pages.tables(urn, limit, flags, access)
+            combined = concat_tracks(pages, distinct=True)  # the walk drops a urn seen before
             bar.update(combined.num_rows)
             return combined
 
@@ -382,7 +383,8 @@ class Client:
             tables = run_all(table, urns, workers)
         finally:
             bar.close()
-        table = concat_tracks(tables)  # keeps every user's record of unreadable values
+        # keeps every user's record of unreadable values (one user's table is already whole)
+        table = tables[0] if len(tables) == 1 else concat_tracks(tables)
         frame = table_to_frame(table, TRACK_COLUMNS)
         frame.attrs["fetched_at"] = fetched_at.isoformat()
         return frame
