@@ -415,8 +415,8 @@ class Client:
             return [t for page in pages for t in page]
 
         def table(urn: str) -> pa.Table:  # the bar moves page by page, not user by user
-            pages = self.pages.tables(urn, limit, options, access)
-            return concat_tracks(counted(pages, bar, lambda t: t.num_rows))
+            pages = counted(self.pages.tables(urn, limit, options, access), bar, _rows)
+            return concat_tracks(pages, distinct=True)  # the walk drops a urn seen before
 
         try:
             if raw:
@@ -424,7 +424,8 @@ class Client:
             tables = run_all(table, urns, workers)
         finally:
             bar.close()
-        table = concat_tracks(tables)  # keeps every user's record of unreadable values
+        # keeps every user's record of unreadable values (one user's table is already whole)
+        table = tables[0] if len(tables) == 1 else concat_tracks(tables)
         frame = table_to_frame(table, TRACK_COLUMNS)
         frame.attrs["fetched_at"] = fetched_at.isoformat()
         return frame
@@ -530,3 +531,7 @@ def configure(**settings: Any) -> Client:
     if previous is not None:
         previous.close()
     return client
+
+
+def _rows(table: pa.Table) -> int:
+    return int(table.num_rows)
