@@ -136,6 +136,19 @@ def error_kind(exc: BaseException) -> str:
     return "io"
 
 
+#: files this process found healthy: path -> (device, inode, change time) when checked; any
+#: change to the file since (a write, chmod, chattr, a replacement) means checking it again
+_VERIFIED: dict[str, tuple[int, int, int]] = {}
+
+
+def _identity(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino, st.st_ctime_ns
+
+
 @contextlib.contextmanager
 def _file_lock(path: Path) -> Iterator[None]:
     """The lock beside the file (processes check and open it one at a time), if it can be had.
@@ -199,14 +212,26 @@ class CacheFile:
 
     # -- opening ---------------------------------------------------------------------------
     def open(self) -> None:
-        """Check the file once (under its lock): rebuild it if corrupt, bypass what can't serve."""
+        """Check the file once (under its lock): rebuild it if corrupt, bypass what can't serve.
+
+        A file this process already found healthy, and unchanged since (same device, inode
+        and change time), is not checked again by a new client: the check is a write transaction under a
+        file lock, and a warm pull should not pay it twice. Errors met later still recover.
+        """
         with self._lock:
             if self._opened:
+                return
+            identity = _identity(self.path)
+            if identity is not None and _VERIFIED.get(str(self.path)) == identity:
+                self._opened = True
                 return
             secure_directory(self.path.parent)  # before the lock file is created in it
             with _file_lock(self.path):
                 self._check()
             self._opened = True
+            identity = _identity(self.path)
+            if self.state == "ok" and identity is not None:
+                _VERIFIED[str(self.path)] = identity
 
     @property
     def writable(self) -> bool:
@@ -392,6 +417,7 @@ class CacheFile:
     # -- failures at run time ----------------------------------------------------------------
     def failed(self, exc: sqlite3.Error, *, writing: bool) -> None:
         """React to an error met while reading or writing: the caller then reports a miss."""
+        _VERIFIED.pop(str(self.path), None)  # the next client checks the file again
         kind = error_kind(exc)
         if kind == "closed" or self.state == "off":  # "off" was announced when it was decided
             return
