@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING
 from ._version import __version__
 
 if TYPE_CHECKING:  # what the lazy names are, for type checkers and IDEs
-    from . import dask, sandbox
+    from . import dask as dask
+    from . import sandbox as sandbox
     from ._client import Client, configure
     from ._functions import iter_tracks, tracks_df, users_df
     from .compat import get_token, soundcloud_api, user_info, user_tracks

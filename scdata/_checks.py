@@ -63,7 +63,9 @@ def check_count(name: str, value: object, *, minimum: int, allow_none: bool = Fa
         or not isinstance(value, numbers.Integral)
         or not minimum <= value <= MAX_COUNT
     ):
-        raise ArgumentError(f"{name} must be an integer from {minimum} to {MAX_COUNT}, got {value!r}")
+        raise ArgumentError(
+            f"{name} must be an integer from {minimum} to {MAX_COUNT}, got {value!r}"
+        )
     return int(value)  # a numpy integer becomes a plain int
 
 

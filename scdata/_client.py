@@ -285,7 +285,9 @@ class Client:
         first: dict[str, UserRef] = {}
         for ref, urn in zip(refs, urns, strict=True):
             if urn in first:
-                raise ArgumentError(f"users names {urn} twice: {str(first[urn])!r} and {str(ref)!r}")
+                raise ArgumentError(
+                    f"users names {urn} twice: {str(first[urn])!r} and {str(ref)!r}"
+                )
             first[urn] = ref
         return urns
 
