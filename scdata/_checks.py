@@ -81,6 +81,6 @@ def check_workers(workers: object) -> int:
     ...
     scdata.errors.ArgumentError: workers must be a positive integer, got 0
     """
-    if isinstance(workers, bool) or not isinstance(workers, numbers.Integral) or workers < 1:
+    if isinstance(workers, bool) or not isinstance(workers, numbers.Integral) or int(workers) < 1:
         raise ArgumentError(f"workers must be a positive integer, got {workers!r}")
     return int(workers)

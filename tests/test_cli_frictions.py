@@ -222,9 +222,8 @@ def test_verbose_says_what_was_fetched_from_where_and_how_many_rows(env, sandbox
     assert f"scdata: INFO: bjork-unicode: {bjork} tracks" in info
     assert f"scdata: INFO: {jowy + bjork} tracks in all" in info
     sent = len([r for r in sandbox.requests if not r.path.startswith("/oauth")])
-    assert (
-        info[-1] == f"scdata: INFO: requests: {sent} sent to SoundCloud, 0 answered from the cache"
-    )  # noqa: E501
+    summary = f"scdata: INFO: requests: {sent} sent to SoundCloud, 0 answered from the cache"
+    assert info[-1] == summary
     assert "DEBUG" not in first.stderr  # -v is not --debug
     again = run(["-v", "tracks", "jowymusic", "bjork-unicode", "-o", "-"], env)
     assert again.stderr.splitlines()[-1] == (

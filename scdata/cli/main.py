@@ -252,7 +252,9 @@ def _check_output(args: argparse.Namespace) -> None:
     fmt = _format(args) if args.command in ("tracks", "user") else None
     try:
         if args.command == "export":
-            check_output(output, dataset=True)
+            check_output(args.output, dataset=True)
+        elif args.command == "demo":
+            check_output(output or Path(f"{args.user}.parquet"))
         elif fmt is not None and (output is None or str(output) == STDOUT):
             if fmt == "parquet" and sys.stdout.isatty():
                 raise ArgumentError(
@@ -270,7 +272,8 @@ def _check_output(args: argparse.Namespace) -> None:
     except ValueError as exc:  # an unknown extension: usage, not I/O
         if isinstance(exc, SoundCloudError):
             raise
-        raise ArgumentError(f"{exc}, or pass --format") from None
+        hint = ", or pass --format" if args.command in ("tracks", "user") else ""
+        raise ArgumentError(f"{exc}{hint}") from None
 
 
 def _emit(frame: pd.DataFrame, args: argparse.Namespace, columns: list[str]) -> None:
@@ -481,13 +484,10 @@ def _run(args: argparse.Namespace, counter: _Requests | None) -> None:
         if status:
             raise SystemExit(status)
         return
+    _check_output(args)
     if args.command == "demo":
-        from ..frames.files import check_output
-
-        check_output(args.output or Path(f"{args.user}.parquet"))
         _cmd_demo(args)
     else:
-        _check_output(args)
         command = {"tracks": _cmd_tracks, "user": _cmd_user, "cache": _cmd_cache,
                    "export": _cmd_export}[args.command]  # fmt: skip
         with _client(args, sandbox=getattr(args, "sandbox", False)) as client:
