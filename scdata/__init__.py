@@ -11,49 +11,98 @@ Parquet atomically, and it reads back identically.
 
 Credentials come from ``SOUNDCLOUD_CLIENT_ID`` / ``SOUNDCLOUD_CLIENT_SECRET`` (or
 ``scdata.configure(...)``); ``scdata.sandbox.serve()`` runs a local SoundCloud emulator.
+
+Every public name loads on first use (PEP 562), so ``import scdata`` and the ``scdata``
+command's ``--help`` do not import pandas or pyarrow.
 """
+
+from __future__ import annotations
 
 import importlib
 import logging
+from typing import TYPE_CHECKING
 
-from ._client import Client, configure
-from ._functions import iter_tracks, tracks_df, users_df
 from ._version import __version__
-from .compat import get_token, soundcloud_api, user_info, user_tracks
-from .datasets.export import export_tracks
-from .errors import (
-    APIError,
-    AuthError,
-    BlockedError,
-    ConfigurationError,
-    InvalidUserError,
-    OfflineError,
-    RateLimitError,
-    SoundCloudError,
-    TokenCooldownError,
-    UserNotFoundError,
-)
-from .frames.files import read_parquet, to_parquet
+
+if TYPE_CHECKING:  # what the lazy names are, for type checkers and IDEs
+    from . import dask as dask
+    from . import sandbox as sandbox
+    from ._client import Client, configure
+    from ._functions import iter_tracks, tracks_df, users_df
+    from .compat import get_token, soundcloud_api, user_info, user_tracks
+    from .datasets.export import export_tracks
+    from .errors import (
+        APIError,
+        ArgumentError,
+        AuthError,
+        BlockedError,
+        ConfigurationError,
+        InvalidUserError,
+        OfflineError,
+        RateLimitError,
+        SchemaError,
+        SoundCloudError,
+        TokenCooldownError,
+        UserNotFoundError,
+    )
+    from .frames.files import read_parquet, to_parquet
+    from .frames.schema import ParseWarning
 
 logging.getLogger("scdata").addHandler(logging.NullHandler())
 
+_ERRORS = (
+    "APIError", "ArgumentError", "AuthError", "BlockedError", "ConfigurationError",
+    "InvalidUserError", "OfflineError", "RateLimitError", "SchemaError", "SoundCloudError",
+    "TokenCooldownError", "UserNotFoundError",
+)  # fmt: skip
+#: public name -> the module (relative to this package) that defines it
+_LAZY: dict[str, str] = {
+    **dict.fromkeys(_ERRORS, ".errors"),
+    "Client": "._client",
+    "configure": "._client",
+    "iter_tracks": "._functions",
+    "tracks_df": "._functions",
+    "users_df": "._functions",
+    "get_token": ".compat",
+    "soundcloud_api": ".compat",
+    "user_info": ".compat",
+    "user_tracks": ".compat",
+    "export_tracks": ".datasets.export",
+    "read_parquet": ".frames.files",
+    "to_parquet": ".frames.files",
+    "ParseWarning": ".frames.schema",
+}
+_SUBMODULES = ("sandbox", "dask")  # dask is an optional extra
+
 
 def __getattr__(name: str) -> object:
-    """``scdata.sandbox`` and ``scdata.dask`` load on first use (dask is an optional extra)."""
-    if name in ("sandbox", "dask"):
+    """Load a public name (or ``scdata.sandbox``/``scdata.dask``) on first use."""
+    if name in _SUBMODULES:
         return importlib.import_module(f".{name}", __name__)
-    raise AttributeError(f"module 'scdata' has no attribute {name!r}")
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'scdata' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value  # the next access is a plain lookup
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY, *_SUBMODULES})
 
 
 __all__ = [
     "APIError",
+    "ArgumentError",
     "AuthError",
     "BlockedError",
     "Client",
     "ConfigurationError",
     "InvalidUserError",
     "OfflineError",
+    "ParseWarning",
     "RateLimitError",
+    "SchemaError",
     "SoundCloudError",
     "TokenCooldownError",
     "UserNotFoundError",

@@ -1,6 +1,7 @@
-"""Checking the plain arguments of the data functions: counts and access levels.
+"""Checking the plain arguments of the data functions: counts, access levels and workers.
 
-Every error names the parameter and the value (users are checked by :mod:`scdata.http.refs`).
+Every error is an :class:`~scdata.errors.ArgumentError` (a ``ValueError``) naming the parameter
+and the value (users are checked by :mod:`scdata.http.refs`).
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from collections.abc import Iterable
 from typing import Literal, cast, overload
 
 import numpy as np
+
+from .errors import ArgumentError
 
 MAX_COUNT = 1_000_000
 ACCESS_LEVELS = ("playable", "preview", "blocked")
@@ -38,7 +41,7 @@ def check_access(access: object) -> str | None:
     except TypeError:
         chosen = {None}
     if not chosen or not chosen <= set(ACCESS_LEVELS):
-        raise ValueError(
+        raise ArgumentError(
             f"access must be 'all', None or some of {', '.join(ACCESS_LEVELS)}; got {access!r}"
         )
     return ",".join(level for level in ACCESS_LEVELS if level in chosen)
@@ -55,7 +58,7 @@ def check_count(name: str, value: object, *, minimum: int, allow_none: bool) -> 
 
 
 def check_count(name: str, value: object, *, minimum: int, allow_none: bool = False) -> int | None:
-    """Validate ``limit``/``offset``-like arguments; raise ``ValueError`` naming the parameter.
+    """Validate ``limit``/``offset``-like arguments; raise ``ArgumentError`` naming the parameter.
 
     Examples
     --------
@@ -64,7 +67,7 @@ def check_count(name: str, value: object, *, minimum: int, allow_none: bool = Fa
     >>> check_count("limit", 0, minimum=1)
     Traceback (most recent call last):
     ...
-    ValueError: limit must be an integer from 1 to 1000000, got 0
+    scdata.errors.ArgumentError: limit must be an integer from 1 to 1000000, got 0
     """
     if value is None and allow_none:
         return None
@@ -73,5 +76,24 @@ def check_count(name: str, value: object, *, minimum: int, allow_none: bool = Fa
         or not isinstance(value, numbers.Integral)
         or not minimum <= int(value) <= MAX_COUNT
     ):
-        raise ValueError(f"{name} must be an integer from {minimum} to {MAX_COUNT}, got {value!r}")
+        raise ArgumentError(
+            f"{name} must be an integer from {minimum} to {MAX_COUNT}, got {value!r}"
+        )
     return int(value)  # a numpy integer becomes a plain int
+
+
+def check_workers(workers: object) -> int:
+    """Validate ``workers`` (threads at once): a positive integer.
+
+    Examples
+    --------
+    >>> check_workers(4)
+    4
+    >>> check_workers(0)
+    Traceback (most recent call last):
+    ...
+    scdata.errors.ArgumentError: workers must be a positive integer, got 0
+    """
+    if isinstance(workers, bool) or not isinstance(workers, numbers.Integral) or int(workers) < 1:
+        raise ArgumentError(f"workers must be a positive integer, got {workers!r}")
+    return int(workers)

@@ -19,6 +19,7 @@ from ._fanout import DEFAULT_WORKERS, run_all, user_refs
 from ._progress import counted, progress_bar, progress_enabled
 from ._walk import TrackPages
 from .config import Settings, mask_url
+from .errors import ArgumentError
 from .frames.convert import concat_tracks, table_to_frame, users_frame
 from .frames.schema import SCHEMA_VERSION, TRACK_COLUMNS
 from .http.auth import TokenManager
@@ -286,7 +287,9 @@ class Client:
         first: dict[str, UserRef] = {}
         for ref, urn in zip(refs, urns, strict=True):
             if urn in first:
-                raise ValueError(f"users names {urn} twice: {str(first[urn])!r} and {str(ref)!r}")
+                raise ArgumentError(
+                    f"users names {urn} twice: {str(first[urn])!r} and {str(ref)!r}"
+                )
             first[urn] = ref
         return urns
 

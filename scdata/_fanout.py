@@ -7,6 +7,8 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
+from ._checks import check_workers
+from .errors import ArgumentError
 from .http.refs import UserRef, parse_user
 
 T = TypeVar("T")
@@ -26,8 +28,8 @@ def user_refs(users: object, name: str = "users") -> list[UserRef]:
     ------
     InvalidUserError
         For a value that cannot be a user (named as ``users[i]``).
-    ValueError
-        For an empty list or a user listed twice.
+    ArgumentError
+        For an empty list or a user listed twice (a ``ValueError`` too).
 
     Examples
     --------
@@ -36,7 +38,7 @@ def user_refs(users: object, name: str = "users") -> list[UserRef]:
     >>> user_refs(["a", "A "])
     Traceback (most recent call last):
     ...
-    ValueError: users lists the same user twice: users[0]='a' and users[1]='A '
+    scdata.errors.ArgumentError: users lists the same user twice: users[0]='a' and users[1]='A '
     """
     if isinstance(users, str | numbers.Integral) and not isinstance(users, bool):
         return [parse_user(users, name)]
@@ -44,14 +46,14 @@ def user_refs(users: object, name: str = "users") -> list[UserRef]:
         return [parse_user(users, name)]  # raises, naming the type
     values = list(users)
     if not values:
-        raise ValueError(f"{name} must name at least one user, got an empty list")
+        raise ArgumentError(f"{name} must name at least one user, got an empty list")
     refs = [parse_user(value, f"{name}[{i}]") for i, value in enumerate(values)]
     seen: dict[str, int] = {}
     for i, ref in enumerate(refs):
         key = ref.key
         if key in seen:
             j = seen[key]
-            raise ValueError(
+            raise ArgumentError(
                 f"{name} lists the same user twice: {name}[{j}]={values[j]!r} "
                 f"and {name}[{i}]={values[i]!r}"
             )
@@ -69,8 +71,7 @@ def run_all(job: Callable[[T], R], items: Sequence[T], workers: int = DEFAULT_WO
     >>> run_all(lambda x: x * 2, [1, 2, 3], workers=2)
     [2, 4, 6]
     """
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise ValueError(f"workers must be a positive integer, got {workers!r}")
+    workers = check_workers(workers)
     if len(items) <= 1 or workers == 1:
         return [job(item) for item in items]
     with ThreadPoolExecutor(max_workers=min(workers, len(items))) as pool:

@@ -22,7 +22,7 @@ from typing import Any
 
 from ._checks import check_count
 from ._client import default_client
-from .errors import ConfigurationError, SoundCloudError
+from .errors import ConfigurationError, SoundCloudError, UserNotFoundError
 from .http.refs import require_user
 
 log = logging.getLogger("scdata")
@@ -68,7 +68,7 @@ def user_info(user: str | int) -> dict[str, Any] | None:
     except ConfigurationError:
         raise
     except SoundCloudError as exc:
-        log.warning("user_info(%r) -> None: %s", user, exc)
+        log.warning("user_info(%r) -> None: %s", user, _original(exc))
         return None
 
 
@@ -99,8 +99,13 @@ def user_tracks(user: str | int, limit: int = 10, offset: int = 0) -> list[dict[
     except ConfigurationError:
         raise
     except SoundCloudError as exc:
-        log.warning("user_tracks(%r, %r, %r) -> None: %s", user, limit, offset, exc)
+        log.warning("user_tracks(%r, %r, %r) -> None: %s", user, limit, offset, _original(exc))
         return None
+
+
+def _original(exc: SoundCloudError) -> str:
+    """The error as the original service worded it (no hint after an unknown user)."""
+    return exc.message if isinstance(exc, UserNotFoundError) else str(exc)
 
 
 soundcloud_api = SimpleNamespace(

@@ -1,5 +1,26 @@
 """Every exception scdata raises, in one place.
 
+The tree (``except SoundCloudError`` catches them all; a second base, in brackets, keeps the
+built-in ``except`` working)::
+
+    SoundCloudError
+    ├── ArgumentError [ValueError] ........ a bad argument: limit, access, workers, a user twice
+    │   └── InvalidUserError .............. a value that cannot name a SoundCloud user
+    ├── ConfigurationError [ValueError] ... a missing or unusable setting
+    ├── SchemaError [ValueError] .......... a frame that does not fit its declared columns
+    ├── AuthError ......................... the token request failed
+    │   └── TokenCooldownError ............ no token request until a cool-down passes
+    ├── UserNotFoundError [LookupError] ... SoundCloud has no such user
+    ├── RateLimitError .................... SoundCloud's rate limit did not clear in time
+    │   └── BlockedError .................. SoundCloud's edge is blocking this IP
+    ├── APIError .......................... an answer scdata cannot use
+    └── OfflineError ...................... offline, and the answer is not in the cache
+
+Usage errors (``ArgumentError`` and ``InvalidUserError``) are the caller's to fix; the ``scdata``
+command exits 2 on them, and 1 on every other error. Building a frame never raises for a value
+it cannot read: it warns with :class:`scdata.ParseWarning` (``scdata.frames.schema``) and the
+value is missing.
+
 The messages keep the original service's Spanish wording where it had one
 ("Fallo en la autenticación de SoundCloud", "Se requiere un nombre de usuario",
 "No se pudo encontrar al usuario") and add the English details after it.
@@ -50,13 +71,35 @@ class SoundCloudError(Exception):
     >>> try:
     ...     scdata.tracks_df("no-such-user-xyz")
     ... except scdata.SoundCloudError as exc:
+    ...     print(type(exc).__name__, "-", exc)  # doctest: +ELLIPSIS
+    UserNotFoundError - No se pudo encontrar al usuario no-such-user-xyz — check the spelling ...
+    """
+
+
+class ArgumentError(SoundCloudError, ValueError):
+    """An argument has a value scdata cannot use (names the parameter and the value).
+
+    Examples
+    --------
+    >>> import scdata
+    >>> try:
+    ...     scdata.tracks_df("jowymusic", limit=0)
+    ... except ValueError as exc:  # or scdata.ArgumentError, or scdata.SoundCloudError
     ...     print(type(exc).__name__, "-", exc)
-    UserNotFoundError - No se pudo encontrar al usuario no-such-user-xyz
+    ArgumentError - limit must be an integer from 1 to 1000000, got 0
     """
 
 
 class ConfigurationError(SoundCloudError, ValueError):
     """A setting is missing or has a value scdata cannot use (names the setting)."""
+
+
+class SchemaError(SoundCloudError, ValueError):
+    """A frame or table does not fit its declared columns (e.g. in ``scdata.to_parquet``).
+
+    The message names the column. Building a frame from API data never raises it: a value
+    that cannot be read becomes missing with a :class:`~scdata.frames.schema.ParseWarning`.
+    """
 
 
 class AuthError(SoundCloudError):
@@ -75,16 +118,73 @@ class AuthError(SoundCloudError):
         super().__init__(f"{AUTH_FAILED}: {detail}" if detail else AUTH_FAILED)
 
 
-class InvalidUserError(SoundCloudError, ValueError):
+class InvalidUserError(ArgumentError):
     """The value given as a user cannot name a SoundCloud user (names the value)."""
 
 
 class UserNotFoundError(SoundCloudError, LookupError):
-    """SoundCloud has no such user: "No se pudo encontrar al usuario <user>"."""
+    """SoundCloud has no such user: "No se pudo encontrar al usuario <user> — <what to check>".
+
+    The message is the original service's, then what to check next (see :func:`user_hint`);
+    ``message`` is the original alone, as the original functions (``scdata.user_info``,
+    ``scdata.user_tracks``) report it.
+
+    Attributes
+    ----------
+    user : object
+        The user as given (a reference or a URN).
+    message : str
+        "No se pudo encontrar al usuario <user>", exactly.
+    hint : str
+        What to check next.
+
+    Examples
+    --------
+    >>> error = UserNotFoundError("jowymusci")
+    >>> error.message
+    'No se pudo encontrar al usuario jowymusci'
+    >>> print(error)  # doctest: +NORMALIZE_WHITESPACE
+    No se pudo encontrar al usuario jowymusci — check the spelling of the profile URL's last
+    part (soundcloud.com/<name>), or pass the numeric id or URN
+    """
 
     def __init__(self, user: object) -> None:
         self.user = user
-        super().__init__(f"{USER_NOT_FOUND} {user}")
+        self.message = f"{USER_NOT_FOUND} {user}"
+        self.hint = user_hint(user)
+        super().__init__(f"{self.message} — {self.hint}")
+
+
+def user_hint(user: object) -> str:
+    """What to check next when SoundCloud has no user ``user`` (a reference, URN or name).
+
+    Examples
+    --------
+    >>> user_hint("soundcloud:users:42")
+    'no user has the id 42: check the number, or pass the username from the profile URL'
+    >>> user_hint("https://on.soundcloud.com/AbC1")  # doctest: +ELLIPSIS
+    'the short link leads nowhere: open it in a browser ...'
+    """
+    text = str(user)
+    user_id = getattr(user, "user_id", None)
+    if user_id is None and text.startswith("soundcloud:users:"):
+        user_id = text.rsplit(":", 1)[1]
+    elif user_id is None and text.isdigit():
+        user_id = text
+    if user_id is not None:
+        return (
+            f"no user has the id {user_id}: check the number, or pass the username from the "
+            "profile URL"
+        )
+    if getattr(user, "short_link", None) or "on.soundcloud.com/" in text:
+        return (
+            "the short link leads nowhere: open it in a browser and pass the profile URL "
+            "it lands on (soundcloud.com/<name>)"
+        )
+    return (
+        "check the spelling of the profile URL's last part (soundcloud.com/<name>), "
+        "or pass the numeric id or URN"
+    )
 
 
 class TokenCooldownError(AuthError):

@@ -110,7 +110,7 @@ def test_unknown_user_fails_alone_then_rerun_skips_fresh_and_retries_it(sb, clie
     first = export_tracks(users, out, client=client, workers=3)
 
     assert first["status"].tolist() == ["ok", "failed", "ok"]
-    assert first.loc[1, "error"] == "No se pudo encontrar al usuario newcomer"
+    assert first.loc[1, "error"].startswith("No se pudo encontrar al usuario newcomer — check ")
     assert first.loc[1, "rows"] == 0 and pd.isna(first.loc[1, "fetched_at"])
     check_dataset(out, sb, ["artist-001", "artist-002"])
     text = manifest_path(out).read_text()

@@ -69,7 +69,10 @@ def test_bad_usage_exits_2(args, env, tmp_path):
 def test_unknown_user_exits_1_with_one_line(env):
     out = run(["tracks", "nobody-here-123"], env)
     assert out.returncode == 1
-    assert out.stderr.strip() == "scdata: error: No se pudo encontrar al usuario nobody-here-123"
+    assert out.stderr.strip() == (
+        "scdata: error: No se pudo encontrar al usuario nobody-here-123 — check the spelling of "
+        "the profile URL's last part (soundcloud.com/<name>), or pass the numeric id or URN"
+    )
 
 
 def test_missing_credentials_exit_1_naming_them(bare_env):

@@ -121,11 +121,18 @@ def test_unicode_name_is_sent_encoded_in_the_query_only(client, sandbox):
 def test_unknown_user_none_in_compat_and_error_in_new_api(sandbox_env, caplog):
     with caplog.at_level(logging.WARNING, logger="scdata"):
         assert scdata.user_info("nobody-here-123") is None
-    assert "No se pudo encontrar al usuario nobody-here-123" in caplog.text
+    # the original function: the original message, exactly (no hint)
+    assert caplog.messages == [
+        "user_info('nobody-here-123') -> None: No se pudo encontrar al usuario nobody-here-123"
+    ]
+    # the modern API: the original message, then what to check next
     with pytest.raises(
-        scdata.UserNotFoundError, match=r"^No se pudo encontrar al usuario nobody-here-123$"
-    ):
+        scdata.UserNotFoundError,
+        match=r"^No se pudo encontrar al usuario nobody-here-123 — check the spelling of the "
+        r"profile URL's last part \(soundcloud.com/<name>\), or pass the numeric id or URN$",
+    ) as info:
         scdata.Client().user("nobody-here-123")
+    assert info.value.message == "No se pudo encontrar al usuario nobody-here-123"
     with pytest.raises(scdata.UserNotFoundError):
         scdata.Client().user(987654321987)
 

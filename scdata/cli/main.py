@@ -1,24 +1,34 @@
 """The ``scdata`` command: export tracks and users, inspect the cache, run the emulator or a demo.
 
 Data goes to stdout, progress and messages to stderr. Exit status: 0 on success, 2 on bad
-usage, 1 on a SoundCloud or I/O error (one line; ``--debug`` shows the traceback).
+usage (a bad option or argument: :class:`~scdata.errors.ArgumentError`, which includes
+:class:`~scdata.errors.InvalidUserError`), 1 on any other SoundCloud, data or I/O error (one
+line; ``--debug`` shows the traceback), 130 on Ctrl-C.
+
+Nothing heavy is imported here: pandas, pyarrow, the client and the emulator load inside the
+commands, so ``scdata --help`` and every ``scdata COMMAND --help`` answer at once.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
+import os
+import shutil
 import sys
-from collections.abc import Sequence
+import tempfile
+import textwrap
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+from ..errors import ArgumentError, ConfigurationError, SoundCloudError
 
-from .._client import Client, default_client
-from ..config import Settings
-from ..errors import InvalidUserError, SoundCloudError
-from ..frames.files import check_output, read_parquet, write_frame
-from .cache import cache_report, clear_cache
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .._client import Client
 
 log = logging.getLogger("scdata")
 
@@ -26,16 +36,18 @@ EPILOG = """examples:
   scdata demo                                   export jowymusic from the local emulator
   scdata tracks jowymusic -o jowymusic.parquet  every track, typed, to Parquet
   scdata tracks jowymusic bjork-unicode --limit 20 -o latest.csv
+  scdata tracks jowymusic -o - --format csv | duckdb -c "SELECT count(*) FROM read_csv('/dev/stdin')"
   scdata user jowymusic                         a readable table on stdout
+  scdata tracks jowymusic --sandbox             the same against the local emulator
   scdata cache info                             where the cache is and what it holds
   scdata sandbox --port 8765                    run the emulator in the foreground
-"""
+"""  # noqa: E501
 TABLE_COLUMNS = ["title", "created_at", "duration_s", "playback_count", "favoritings_count", "tags"]
 USER_TABLE_COLUMNS = ["username", "permalink", "followers_count", "track_count", "city", "country"]
-
-
-class UsageError(Exception):
-    """Bad usage detected after parsing (exit status 2)."""
+TABLE_ROWS = 60  # a longer table shows its first and last 30 rows
+FORMATS = ("parquet", "csv", "jsonl")
+STDOUT = "-"
+SANDBOX_EXAMPLE = "scdata tracks jowymusic --sandbox"
 
 
 def _positive_int(text: str) -> int:
@@ -48,23 +60,43 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def _parser() -> argparse.ArgumentParser:
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a number of seconds >= 0, got {text!r}")
+    return value
+
+
+def _parser(argv: Sequence[str]) -> argparse.ArgumentParser:
     # accepted before or after the command; SUPPRESS keeps a subcommand from resetting them
     common = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
     noise = common.add_argument_group("output")
-    noise.add_argument("-v", "--verbose", action="store_true", help="log each step (INFO)")
+    noise.add_argument(
+        "-v", "--verbose", action="store_true",
+        help="say what is fetched, from the cache or the network, and how many rows",
+    )  # fmt: skip
     noise.add_argument("--debug", action="store_true", help="log every request; show tracebacks")
     noise.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    # what every command that fetches data accepts
     fetch = argparse.ArgumentParser(add_help=False)
     fetch.add_argument("--offline", action="store_true", help="answer only from the cache")
     fetch.add_argument("--refresh", action="store_true", help="refetch and replace cache entries")
     fetch.add_argument(
-        "-o",
-        "--output",
-        metavar="PATH",
-        type=Path,
-        help="write .parquet, .csv or .jsonl (default: a table on stdout)",
-    )
+        "--sandbox", action="store_true",
+        help="use the local SoundCloud emulator (no credentials needed; a temporary cache)",
+    )  # fmt: skip
+    table = argparse.ArgumentParser(add_help=False)
+    table.add_argument(
+        "-o", "--output", metavar="PATH",
+        help="write .parquet, .csv or .jsonl; '-' writes to stdout (default: a table on stdout)",
+    )  # fmt: skip
+    table.add_argument(
+        "--format", choices=FORMATS,
+        help="the file format, whatever PATH's extension; alone: to stdout (-o - is csv)",
+    )  # fmt: skip
 
     parser = argparse.ArgumentParser(
         prog="scdata", description="SoundCloud public API to typed tables and Parquet.",
@@ -72,53 +104,53 @@ def _parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def add(name: str, help_: str, example: str, *parents: argparse.ArgumentParser):
+    def add(name: str, help_: str, examples: str, *parents: argparse.ArgumentParser):
         return sub.add_parser(
-            name, help=help_, description=help_, epilog=f"example:\n  {example}",
+            name, help=help_, description=help_, epilog=f"examples:\n{examples}",
             formatter_class=argparse.RawDescriptionHelpFormatter, parents=[common, *parents],
         )  # fmt: skip
 
     tracks = add(
         "tracks",
         "every track of one or more users",
-        "scdata tracks jowymusic --limit 50 -o latest.parquet",
-        fetch,
-    )
+        "  scdata tracks jowymusic --limit 50 -o latest.parquet\n"
+        "  scdata tracks jowymusic bjork-unicode          a table; the user column says whose\n"
+        "  scdata tracks jowymusic -o - --format csv | duckdb -c \"SELECT * FROM read_csv('/dev/stdin')\"",  # noqa: E501
+        fetch, table,
+    )  # fmt: skip
     tracks.add_argument("users", nargs="+", metavar="USER", help="username, id, URN or URL")
     tracks.add_argument("--limit", type=_positive_int, help="at most N tracks per user")
-    user = add("user", "profiles of one or more users", "scdata user jowymusic -o users.csv", fetch)
+    user = add(
+        "user",
+        "profiles of one or more users",
+        "  scdata user jowymusic -o users.csv\n  scdata user jowymusic big-catalog --format jsonl",
+        fetch, table,
+    )  # fmt: skip
     user.add_argument("users", nargs="+", metavar="USER", help="username, id, URN or URL")
 
     export = add(
         "export",
         "every track of many users to a partitioned Parquet dataset; re-run to resume",
-        "scdata export users.txt -o tracks/",
-    )
+        "  scdata export users.txt -o tracks/\n"
+        "  scdata export users.txt -o tracks/ --refresh   fetch every user again",
+        fetch,
+    )  # fmt: skip
     export.add_argument(
-        "users_file",
-        type=Path,
-        metavar="USERS_FILE",
+        "users_file", type=Path, metavar="USERS_FILE",
         help="one user per line; blank lines and # comments are ignored",
-    )
+    )  # fmt: skip
     export.add_argument(
-        "-o",
-        "--output",
-        type=Path,
-        required=True,
-        metavar="DIR",
+        "-o", "--output", type=Path, required=True, metavar="DIR",
         help="the dataset directory (its parent must exist)",
-    )
+    )  # fmt: skip
     export.add_argument("--limit", type=_positive_int, help="at most N tracks per user")
     export.add_argument("--workers", type=_positive_int, default=8, help="users at once (8)")
     export.add_argument(
-        "--max-age",
-        type=float,
-        metavar="SECONDS",
-        help="skip users exported less than this ago (default: expire_after)",
-    )
-    export.add_argument("--refresh", action="store_true", help="refetch and replace cache entries")
+        "--max-age", type=_seconds, metavar="SECONDS",
+        help="skip users exported less than this ago (default: expire_after; 0 with --refresh)",
+    )  # fmt: skip
 
-    cache = add("cache", "inspect or clear the HTTP cache", "scdata cache info")
+    cache = add("cache", "inspect or clear the HTTP cache", "  scdata cache info")
     cache_sub = cache.add_subparsers(dest="cache_command", required=True, metavar="ACTION")
     cache_sub.add_parser("info", help="location, size, entries, token expiry", parents=[common])
     clear = cache_sub.add_parser("clear", help="delete cached answers", parents=[common])
@@ -127,66 +159,210 @@ def _parser() -> argparse.ArgumentParser:
     sandbox = add(
         "sandbox",
         "run the local SoundCloud emulator in the foreground",
-        "scdata sandbox --port 8765",
-    )
-    sandbox.add_argument("--host", default="127.0.0.1")
-    sandbox.add_argument("--port", type=int, default=0, help="0 picks a free port")
-    sandbox.add_argument("--latency", type=float, default=0.0, help="seconds per request")
+        "  scdata sandbox --port 8765\n"
+        "  scdata sandbox --no-production --latency 0.05   fast and permissive",
+    )  # fmt: skip
+    if "sandbox" in argv:  # the emulator's own options, loaded only when they can be used
+        from ..sandbox.cli import MODES, add_arguments
+
+        add_arguments(sandbox)
+        sandbox.epilog = f"{sandbox.epilog}\n\n{textwrap.fill(MODES, 79)}"
 
     demo = add(
         "demo",
         "the main job: export a user's tracks to Parquet and summarise them",
-        "scdata demo -o jowymusic.parquet",
+        "  scdata demo -o jowymusic.parquet",
     )
     demo.add_argument("user", nargs="?", default="jowymusic", help="default: jowymusic")
     demo.add_argument(
-        "-o",
-        "--output",
-        type=Path,
-        metavar="PATH",
+        "-o", "--output", type=Path, metavar="PATH",
         help="default: <user>.parquet in the current directory",
-    )
+    )  # fmt: skip
     demo.add_argument(
         "--sandbox", action="store_true", help="use the emulator even when credentials are set"
     )
     return parser
 
 
-def _setup_logging(args: argparse.Namespace) -> None:
-    level = logging.DEBUG if args.debug else logging.INFO if args.verbose else logging.WARNING
+# ------------------------------------------------------------------------------- logging
+
+
+class _Requests(logging.Handler):
+    """Counts the API's answers by where they came from (from the DEBUG line of each GET)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.network = self.cached = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        args = record.args
+        if not (isinstance(record.msg, str) and record.msg.startswith("GET ")):
+            return
+        if isinstance(args, tuple) and len(args) > 1:
+            if args[1] == "network":
+                self.network += 1
+            elif args[1] == "cached":
+                self.cached += 1
+
+    def summary(self) -> str:
+        if not self.network:
+            return f"requests: none sent to SoundCloud; {self.cached} answered from the cache"
+        return f"requests: {self.network} sent to SoundCloud, {self.cached} answered from the cache"
+
+
+@contextlib.contextmanager
+def _logging(args: argparse.Namespace) -> Iterator[_Requests | None]:
+    """stderr lines at the level asked; with -v or --debug, the requests counted too."""
+    talk = args.verbose or args.debug
     handler = logging.StreamHandler(sys.stderr)
+    handler.setLevel(logging.DEBUG if args.debug else logging.INFO)
     handler.setFormatter(logging.Formatter("scdata: %(levelname)s: %(message)s"))
-    log.addHandler(handler)
-    log.setLevel(level)
+    counter = _Requests() if talk else None
+    previous = log.level
+    log.setLevel(logging.DEBUG if talk else logging.WARNING)
+    added = [handler, *([counter] if counter else [])]
+    for h in added:
+        log.addHandler(h)
+    try:
+        yield counter
+    finally:
+        for h in added:
+            log.removeHandler(h)
+        log.setLevel(previous)
 
 
-def _emit(frame: pd.DataFrame, output: Path | None, columns: list[str]) -> None:
+# ------------------------------------------------------------------------------- output
+
+
+def _format(args: argparse.Namespace) -> str | None:
+    """The format to write, or ``None`` for a table on stdout."""
+    output, chosen = getattr(args, "output", None), getattr(args, "format", None)
     if output is None:
-        shown = frame[[c for c in columns if c in frame.columns]]
-        print(shown.to_string(max_rows=60, max_colwidth=40) if len(shown) else "(no rows)")
-        return
-    path = write_frame(frame, output)
-    print(f"wrote {len(frame)} rows to {path}", file=sys.stderr)
+        return chosen  # --format alone writes to stdout
+    if chosen is None and str(output) == STDOUT:
+        return "csv"
+    return chosen or Path(output).suffix.lower().lstrip(".")
 
 
 def _check_output(args: argparse.Namespace) -> None:
-    """Refuse an output path that cannot be written before any request is sent."""
+    """Refuse an output that cannot be written before any request is sent."""
+    from ..frames.files import check_output
+
     output = getattr(args, "output", None)
-    if output is not None:
-        check_output(output, dataset=args.command == "export")
+    fmt = _format(args) if args.command in ("tracks", "user") else None
+    try:
+        if args.command == "export":
+            check_output(args.output, dataset=True)
+        elif args.command == "demo":
+            check_output(output or Path(f"{args.user}.parquet"))
+        elif fmt is not None and (output is None or str(output) == STDOUT):
+            if fmt == "parquet" and sys.stdout.isatty():
+                raise ArgumentError(
+                    "refusing to write Parquet to a terminal: redirect it (> tracks.parquet) "
+                    "or pipe it to a program that reads Parquet"
+                )
+        elif output is not None:
+            path = Path(output)
+            if getattr(args, "format", None):  # the format decides, not the extension
+                check_output(path.with_name(f"{path.name}.{fmt}"))
+                if path.is_dir():
+                    raise IsADirectoryError(f"cannot write {str(path)!r}: it is a directory")
+            else:
+                check_output(path)
+    except ValueError as exc:  # an unknown extension: usage, not I/O
+        if isinstance(exc, SoundCloudError):
+            raise
+        hint = ", or pass --format" if args.command in ("tracks", "user") else ""
+        raise ArgumentError(f"{exc}{hint}") from None
 
 
-def _progress(args: argparse.Namespace) -> bool | None:
-    return False if args.quiet else None
+def _emit(frame: pd.DataFrame, args: argparse.Namespace, columns: list[str]) -> None:
+    """The frame as a table on stdout, or written in its format to stdout or a file."""
+    fmt = _format(args)
+    output = getattr(args, "output", None)
+    if fmt is None:
+        _print_table(frame, columns)
+    elif output is None or str(output) == STDOUT:
+        with tempfile.TemporaryDirectory(prefix="scdata-") as tmp:
+            _write(frame, Path(tmp) / f"rows.{fmt}", fmt)
+            with open(Path(tmp) / f"rows.{fmt}", "rb") as written:
+                shutil.copyfileobj(written, sys.stdout.buffer)
+        sys.stdout.buffer.flush()
+        print(f"scdata: wrote {len(frame)} rows to stdout ({fmt})", file=sys.stderr)
+    else:
+        path = _write(frame, Path(output), fmt)
+        print(f"wrote {len(frame)} rows to {path}", file=sys.stderr)
+
+
+def _write(frame: pd.DataFrame, path: Path, fmt: str) -> Path:
+    """Write ``frame`` as ``fmt`` at ``path`` atomically, whatever its extension."""
+    from ..frames.files import write_frame
+
+    path = path.expanduser()
+    if path.suffix.lower() == f".{fmt}":
+        return write_frame(frame, path)
+    # written under the right extension beside the target, then renamed over it (atomic)
+    with tempfile.TemporaryDirectory(dir=path.parent, prefix=f".{path.name}.") as tmp:
+        os.replace(write_frame(frame, Path(tmp) / f"rows.{fmt}"), path)
+    return path
+
+
+def _print_table(frame: pd.DataFrame, columns: list[str]) -> None:
+    shown = frame[[c for c in columns if c in frame.columns]]
+    print(shown.to_string(max_rows=TABLE_ROWS, max_colwidth=40) if len(shown) else "(no rows)")
+    rows = f"{len(frame)} row{'s' * (len(frame) != 1)}"
+    if len(frame) > TABLE_ROWS:
+        half = TABLE_ROWS // 2
+        rows += f", showing the first and last {half} (-o FILE or -o - writes them all)"
+    print(f"scdata: {rows}", file=sys.stderr)
+
+
+# ------------------------------------------------------------------------------- commands
+
+
+@contextlib.contextmanager
+def _client(args: argparse.Namespace, *, sandbox: bool) -> Iterator[Client]:
+    """The command's client: from the environment, or on a local emulator with ``sandbox``."""
+    from .._client import Client
+
+    switches = {"offline": getattr(args, "offline", False),
+                "refresh": getattr(args, "refresh", False)}  # fmt: skip
+    if not sandbox:
+        with Client(**switches) as client:
+            yield client
+        return
+    if switches["offline"]:
+        raise ArgumentError("--offline with --sandbox: the emulator's cache starts empty")
+    from ..sandbox import serve
+
+    print("scdata: using the local SoundCloud emulator (--sandbox)", file=sys.stderr)
+    with serve(), Client(**switches) as client:  # serve() points the environment at it
+        yield client
+
+
+def _log_rows(frame: pd.DataFrame, what: str) -> None:
+    if "user_permalink" in frame.columns and len(frame):
+        for name, count in frame.groupby("user_permalink", sort=False).size().items():
+            log.info("%s: %d %s", name, count, what)
+    log.info("%d %s in all", len(frame), what)
 
 
 def _cmd_tracks(args: argparse.Namespace, client: Client) -> None:
+    log.info("fetching the tracks of %s", ", ".join(args.users))
     frame = client.tracks_df(args.users, args.limit, progress=_progress(args))
-    _emit(frame, args.output, TABLE_COLUMNS)
+    _log_rows(frame, "tracks")
+    columns = TABLE_COLUMNS
+    if len(args.users) > 1:  # say whose each row is
+        frame = frame.assign(user=frame["user_permalink"]) if _format(args) is None else frame
+        columns = ["user", *TABLE_COLUMNS]
+    _emit(frame, args, columns)
 
 
 def _cmd_user(args: argparse.Namespace, client: Client) -> None:
-    _emit(client.users_df(args.users), args.output, USER_TABLE_COLUMNS)
+    log.info("fetching the profiles of %s", ", ".join(args.users))
+    frame = client.users_df(args.users)
+    log.info("%d users", len(frame))
+    _emit(frame, args, USER_TABLE_COLUMNS)
 
 
 def _cmd_export(args: argparse.Namespace, client: Client) -> None:
@@ -198,9 +374,11 @@ def _cmd_export(args: argparse.Namespace, client: Client) -> None:
         stop_summary,
     )
 
+    users = read_users_file(args.users_file)
+    log.info("exporting %d users from %s to %s", len(users), args.users_file, args.output)
     try:
         manifest = export_tracks(
-            read_users_file(args.users_file), args.output, workers=args.workers,
+            users, args.output, workers=args.workers,
             limit=args.limit, max_age=args.max_age, client=client,
         )  # fmt: skip
     except SoundCloudError as exc:
@@ -218,6 +396,8 @@ def _cmd_export(args: argparse.Namespace, client: Client) -> None:
 
 
 def _cmd_cache(args: argparse.Namespace, client: Client) -> None:
+    from .cache import cache_report, clear_cache
+
     if args.cache_command == "info":
         for key, value in cache_report(client).items():
             print(f"{key}: {value}")
@@ -241,37 +421,79 @@ def summary(frame: pd.DataFrame) -> str:
 
 
 def _cmd_demo(args: argparse.Namespace) -> None:
+    from ..frames.files import read_parquet, write_frame
+
     output = args.output or Path(f"{args.user}.parquet")
-    live = not args.sandbox and not Settings.load().missing_credentials()
+    live = not args.sandbox and not _missing_credentials()
     if live:
         print("scdata demo: using SoundCloud (credentials found)", file=sys.stderr)
-        with Client() as client:
-            frame = client.tracks_df(args.user, progress=_progress(args))
     else:
-        from ..sandbox import serve
-
         print("scdata demo: no credentials set; using the local SoundCloud emulator",
               file=sys.stderr)  # fmt: skip
-        with serve():  # the default client points at the emulator, with a temporary cache
-            frame = default_client().tracks_df(args.user, progress=_progress(args))
+    with _client(args, sandbox=not live) as client:
+        frame = client.tracks_df(args.user, progress=_progress(args))
+    _log_rows(frame, "tracks")
     path = write_frame(frame, output)
     back = read_parquet(path)
     print(f"file: {path.resolve()}")
     print(summary(back))
 
 
+def _progress(args: argparse.Namespace) -> bool | None:
+    return False if args.quiet else None
+
+
+def _missing_credentials() -> list[str]:
+    from ..config import Settings
+
+    try:
+        return Settings.load().missing_credentials()
+    except ConfigurationError:
+        return []
+
+
+# ------------------------------------------------------------------------------- main
+
+
 def _backend_errors() -> tuple[type[Exception], ...]:
     """Errors of an optional cache backend that are operational, not bugs (Redis down)."""
-    try:
-        from redis.exceptions import RedisError
-    except ImportError:
+    if "redis" not in sys.modules:  # never imported: it raised nothing
         return ()
+    from redis.exceptions import RedisError
+
     return (RedisError,)
 
 
-def _reported_errors() -> tuple[type[Exception], ...]:
-    """The errors ``main`` reports in one line: scdata's, the system's, a backend's."""
-    return (SoundCloudError, OSError, *_backend_errors())
+def _message(exc: BaseException, args: argparse.Namespace) -> str:
+    """The one line said about ``exc``; missing credentials name ``--sandbox`` where it exists."""
+    if isinstance(exc, ConfigurationError) and hasattr(args, "sandbox"):
+        missing = _missing_credentials()
+        if missing and not args.sandbox:
+            return (
+                f"SoundCloud credentials are missing: set {' and '.join(missing)}, or add "
+                f"--sandbox to use the local emulator (e.g. `{SANDBOX_EXAMPLE}`)"
+            )
+    return str(exc)
+
+
+def _run(args: argparse.Namespace, counter: _Requests | None) -> None:
+    if args.command == "sandbox":
+        from ..sandbox.cli import run
+
+        status = run(args)
+        if status:
+            raise SystemExit(status)
+        return
+    _check_output(args)
+    if args.command == "demo":
+        _cmd_demo(args)
+    else:
+        command = {"tracks": _cmd_tracks, "user": _cmd_user, "cache": _cmd_cache,
+                   "export": _cmd_export}[args.command]  # fmt: skip
+        with _client(args, sandbox=getattr(args, "sandbox", False)) as client:
+            command(args, client)
+    if counter is not None:
+        log.info(counter.summary())
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -283,7 +505,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     usage: scdata ...
     0
     """
-    parser = _parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = _parser(argv)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:
@@ -291,38 +514,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     for flag in ("verbose", "debug", "quiet"):  # not given anywhere (SUPPRESS, see _parser)
         if not hasattr(args, flag):
             setattr(args, flag, False)
-    _setup_logging(args)
-    try:
-        if args.command == "sandbox":
-            from ..sandbox import main as sandbox_main
-
-            return sandbox_main(["--host", args.host, "--port", str(args.port),
-                                 "--latency", str(args.latency)])  # fmt: skip
-        if args.command == "demo":
-            check_output(args.output or Path(f"{args.user}.parquet"))
-            _cmd_demo(args)
+    with _logging(args) as counter:
+        try:
+            _run(args, counter)
             return 0
-        _check_output(args)
-        switches = {"offline": getattr(args, "offline", False),
-                    "refresh": getattr(args, "refresh", False)}  # fmt: skip
-        command = {"tracks": _cmd_tracks, "user": _cmd_user, "cache": _cmd_cache,
-                   "export": _cmd_export}[args.command]  # fmt: skip
-        with Client(**switches) as client:
-            command(args, client)
-        return 0
-    except _reported_errors() as exc:
-        if args.debug:
-            raise
-        if isinstance(exc, InvalidUserError):
-            parser.print_usage(sys.stderr)
-        print(f"scdata: error: {exc}", file=sys.stderr)
-        return 2 if isinstance(exc, InvalidUserError) else 1
-    except (UsageError, ValueError) as exc:  # a duplicate user, a bad output extension
-        if args.debug:
-            raise
-        parser.print_usage(sys.stderr)
-        print(f"scdata: error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("scdata: interrupted", file=sys.stderr)
-        return 130
+        except SystemExit as exc:
+            return int(exc.code or 0)
+        except KeyboardInterrupt:
+            print("scdata: interrupted", file=sys.stderr)
+            return 130
+        except BrokenPipeError:  # the reader went away (`| head`): not an error of ours
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            return 0
+        except Exception as exc:
+            if args.debug or not isinstance(exc, (SoundCloudError, OSError, *_backend_errors())):
+                raise
+            if isinstance(exc, ArgumentError):  # InvalidUserError too: the caller's to fix
+                parser.print_usage(sys.stderr)
+            print(f"scdata: error: {_message(exc, args)}", file=sys.stderr)
+            return 2 if isinstance(exc, ArgumentError) else 1

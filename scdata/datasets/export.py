@@ -83,14 +83,16 @@ from .._checks import check_count
 from .._client import Client, default_client
 from .._fanout import DEFAULT_WORKERS, run_all, user_refs
 from ..errors import (
+    ArgumentError,
     AuthError,
     ConfigurationError,
     InvalidUserError,
     RateLimitError,
+    SchemaError,
     SoundCloudError,
 )
 from ..frames.files import check_output, to_parquet, write_atomically
-from ..frames.schema import TRACK_COLUMNS, SchemaError
+from ..frames.schema import TRACK_COLUMNS
 from ..http.refs import UserRef, parse_user
 
 __all__ = ["MANIFEST", "STATUSES", "export_summary", "export_tracks", "manifest_path",
@@ -258,7 +260,7 @@ class _Manifest:
         if not isinstance(users, list):
             return ignore(f"users is a {type(users).__name__}, not a list")
         if columns != self.partition_cols:
-            raise ValueError(
+            raise ArgumentError(
                 f"{self.root} is partitioned on {columns}, not {self.partition_cols}: "
                 "export into another directory or pass the same partition_cols"
             )
@@ -420,7 +422,7 @@ def _export_one(
         to_parquet(frame, root, partition_cols=columns)
     except _STOP:
         raise
-    except (SoundCloudError, SchemaError) as exc:
+    except SoundCloudError as exc:  # SchemaError included
         log.warning("export: %s failed: %s", given, exc)
         return _failed(given, urn, old, limit, exc)
     _remove_partitions(root, sorted(set(_kept(old)["partitions"]) - set(dirs)), columns)
@@ -583,7 +585,8 @@ def export_tracks(
         At most this many tracks per user, newest first (default: all).
     max_age : float, optional
         Seconds a successful export stays fresh; fresh users are skipped. Default: the
-        client's ``expire_after``; ``0`` fetches every user again.
+        client's ``expire_after``, or ``0`` (every user fetched again) when the client was
+        made with ``refresh=True``.
     client : scdata.Client, optional
         Default: the default client (from the environment).
 
@@ -597,9 +600,9 @@ def export_tracks(
 
     Raises
     ------
-    InvalidUserError, ValueError
+    InvalidUserError, ArgumentError
         A bad user or ``limit``, bad ``partition_cols``, or a dataset partitioned on other
-        columns (before any request).
+        columns (before any request); both are ``ValueError`` too.
     FileNotFoundError, NotADirectoryError, PermissionError
         `path` cannot be a dataset directory (before any request).
     RateLimitError, BlockedError, AuthError, TokenCooldownError, ConfigurationError
@@ -617,8 +620,8 @@ def export_tracks(
     0    artist-001      ok   500
     1    artist-002      ok   500
     2  no-such-user  failed     0
-    >>> manifest.loc[2, "error"]
-    'No se pudo encontrar al usuario no-such-user'
+    >>> print(manifest.loc[2, "error"])  # doctest: +ELLIPSIS
+    No se pudo encontrar al usuario no-such-user — check the spelling ...
     >>> len(scdata.read_parquet("tracks"))
     1000
     >>> again = scdata.export_tracks(["artist-001", "soundcloud:users:400007919"], "tracks")
@@ -630,17 +633,17 @@ def export_tracks(
     columns = list(partition_cols)
     usable = {c.name for c in TRACK_COLUMNS if c.kind in ("int", "str")}
     if not set(columns) <= usable or not any(c in _USER_KEYS for c in columns):
-        raise ValueError(
+        raise ArgumentError(
             "partition_cols must be integer or string track columns including one of "
             f"{_USER_KEYS}, got {columns}"
         )
     limit = check_count("limit", limit, minimum=1, allow_none=True)
     root = check_output(path, dataset=True)
     client = client or default_client()
-    if max_age is None:
-        max_age = client.settings.expire_after
+    if max_age is None:  # refresh=True refetches every user, not only their cache entries
+        max_age = 0 if client.settings.refresh else client.settings.expire_after
     if isinstance(max_age, bool) or not isinstance(max_age, int | float) or not max_age >= 0:
-        raise ValueError(f"max_age must be a number of seconds >= 0, got {max_age!r}")
+        raise ArgumentError(f"max_age must be a number of seconds >= 0, got {max_age!r}")
     root.mkdir(exist_ok=True)
     manifest = _Manifest(root, columns)
     cutoff = datetime.now(UTC) - timedelta(seconds=max_age)

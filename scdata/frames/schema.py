@@ -27,6 +27,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from ..errors import SchemaError  # its home is the exception tree; importable here too
+
 __all__ = [
     "KINDS",
     "SCHEMA_VERSION",
@@ -73,20 +75,12 @@ KINDS: dict[str, dict[str, str]] = {
 }
 
 
-class SchemaError(ValueError):
-    """A frame or table does not fit its declared columns (e.g. in ``scdata.to_parquet``).
-
-    The message names the column. Building a frame from API data never raises it: a value
-    that cannot be read becomes missing with a :class:`ParseWarning`.
-    """
-
-
 class ParseWarning(UserWarning):
     """Some API values could not be read as their column's type and are missing (``<NA>``).
 
     One warning per column and frame, naming the column, how many values, and one example
     (shortened, and hidden if it looks like a credential). Filter it with
-    ``warnings.simplefilter("error", scdata.frames.schema.ParseWarning)`` to make it fatal.
+    ``warnings.simplefilter("error", scdata.ParseWarning)`` to make it fatal.
     """
 
 

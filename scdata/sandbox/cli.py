@@ -17,22 +17,32 @@ from typing import Any
 
 from .server import Sandbox
 
-__all__ = ["main"]
+__all__ = ["add_arguments", "main", "run"]
+
+
+#: What production mode means, for ``--help`` (here and in ``scdata sandbox``).
+MODES = (
+    "Production mode is the default: a per-app request-rate limit (over it the "
+    "gateway's 429, or CloudFront's 403 page with --throttle-mode 403), the token "
+    "endpoint's rolling windows (50 POSTs per app per 12 h, 30 per IP per hour, "
+    "failures included), strict client authentication, embedded users with zeroed "
+    "counts, utm permalink_urls and URN uris. --no-production serves the permissive "
+    "behaviour. More controls from Python: scdata.sandbox.Sandbox."
+)
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m scdata.sandbox",
         description="Run a local SoundCloud API emulator until Ctrl-C.",
-        epilog=(
-            "Production mode is the default: a per-app request-rate limit (over it the "
-            "gateway's 429, or CloudFront's 403 page with --throttle-mode 403), the token "
-            "endpoint's rolling windows (50 POSTs per app per 12 h, 30 per IP per hour, "
-            "failures included), strict client authentication, embedded users with zeroed "
-            "counts, utm permalink_urls and URN uris. --no-production serves the permissive "
-            "behaviour. More controls from Python: scdata.sandbox.Sandbox."
-        ),
+        epilog=MODES,
     )
+    add_arguments(parser)
+    return parser
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Declare the emulator's options on ``parser`` (also used by ``scdata sandbox``)."""
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
     parser.add_argument("--port", type=int, default=0, help="port; 0 picks a free one (0)")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds per request (0)")
@@ -63,7 +73,6 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--artist-tracks", type=int, default=500, help="tracks per artist-NNN")
     parser.add_argument("--client-id", default="sandbox-client-id")
     parser.add_argument("--client-secret", default="sandbox-client-secret")
-    return parser
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -88,7 +97,11 @@ def main(argv: list[str] | None = None) -> int:
         ...
         # SoundCloud sandbox serving on http://127.0.0.1:8765 - press Ctrl-C to stop
     """
-    args = _parser().parse_args(argv)
+    return run(_parser().parse_args(argv))
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the sandbox in the foreground with parsed options (see :func:`add_arguments`)."""
     try:
         sandbox = Sandbox(
             args.host,

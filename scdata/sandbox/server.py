@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import tempfile
 import threading
@@ -467,15 +468,19 @@ def serve(
 ) -> Iterator[Sandbox]:
     """Run a :class:`Sandbox` for the duration of a ``with`` block.
 
-    With ``configure=True`` scdata's default client is pointed at the sandbox (using
-    ``cache_dir``, or a temporary directory removed on exit) and restored afterwards.
+    With ``configure=True`` scdata talks to the sandbox while the block runs: the default
+    client is replaced by one pointed at it, and the environment variables of
+    :attr:`Sandbox.env` (plus ``SCDATA_CACHE_DIR``) are set, so that a ``scdata.Client()``
+    made meanwhile, or a child process, uses it too. The cache is ``cache_dir``, or a
+    temporary directory removed on exit. Everything is restored afterwards (a variable
+    changed meanwhile by someone else is left as they set it).
 
     Parameters
     ----------
     configure
-        Replace scdata's default client while the block runs.
+        Point scdata at the sandbox while the block runs.
     cache_dir
-        Cache directory of that client.
+        Cache directory of those clients.
     **sandbox_kwargs
         Passed to :class:`Sandbox`.
 
@@ -484,6 +489,10 @@ def serve(
     >>> with serve(configure=False, artists=1) as sb:
     ...     sb.url.startswith("http://127.0.0.1:")
     True
+    >>> import scdata
+    >>> with serve(artists=1) as sb:
+    ...     scdata.Client().user("empty-artist")["track_count"]
+    0
     """
     with Sandbox(**sandbox_kwargs) as sb:
         if not configure:
@@ -492,19 +501,43 @@ def serve(
         import scdata._client  # lazy: the sandbox itself never depends on the client
 
         temporary = None if cache_dir is not None else tempfile.mkdtemp(prefix="scdata-sandbox-")
+        cache = str(cache_dir if cache_dir is not None else temporary)
+        # a SOUNDCLOUD_AUTHORIZATION of the real app would be sent instead of the sandbox's
+        variables = {**sb.env, "SCDATA_CACHE_DIR": cache, "SOUNDCLOUD_AUTHORIZATION": None}
         try:
-            client = scdata.Client(
-                **sb.client_settings, cache_dir=cache_dir if cache_dir is not None else temporary
-            )
-            previous = scdata._client.replace_default(client)
-            try:
-                yield sb
-            finally:
-                scdata._client.replace_default(previous)
-                client.close()
+            with _environment(variables):
+                client = scdata.Client(**sb.client_settings, cache_dir=cache)
+                previous = scdata._client.replace_default(client)
+                try:
+                    yield sb
+                finally:
+                    scdata._client.replace_default(previous)
+                    client.close()
         finally:
             if temporary is not None:
                 shutil.rmtree(temporary, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _environment(values: dict[str, str | None]) -> Iterator[None]:
+    """Set (``None``: remove) environment variables; restore the ones still as set here."""
+    before = {name: os.environ.get(name) for name in values}
+    for name, value in values.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+    try:
+        yield
+    finally:
+        for name, value in values.items():
+            if os.environ.get(name) != value:
+                continue  # changed meanwhile: not ours to undo
+            old = before[name]
+            if old is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = old
 
 
 def start(
@@ -513,7 +546,8 @@ def start(
     """Start a sandbox that runs until ``sb.stop()``: :func:`serve` without a ``with`` block.
 
     Handy in a notebook, where the emulator should outlive a cell. With ``configure=True``,
-    scdata's default client points at it until ``stop()`` restores the previous one.
+    scdata's default client, and every ``scdata.Client()`` made meanwhile, talk to it until
+    ``stop()`` restores the previous client and environment.
 
     Examples
     --------

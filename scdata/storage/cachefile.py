@@ -215,8 +215,9 @@ class CacheFile:
         """Check the file once (under its lock): rebuild it if corrupt, bypass what can't serve.
 
         A file this process already found healthy, and unchanged since (same device, inode
-        and change time), is not checked again by a new client: the check is a write transaction under a
-        file lock, and a warm pull should not pay it twice. Errors met later still recover.
+        and change time), is not checked again by a new client: the check is a write
+        transaction under a file lock, and a warm pull should not pay it twice. Errors met
+        later still recover.
         """
         with self._lock:
             if self._opened:
