@@ -36,7 +36,7 @@ LAYERS: list[tuple[str, frozenset[str]]] = [
     ("top", frozenset({"__init__", "__main__", "schema", "export"})),
 ]  # fmt: skip
 EMULATOR = "sandbox"
-IMPORTS_THE_EMULATOR = {"cli"}  # `scdata sandbox` and `scdata demo` run it
+IMPORTS_THE_EMULATOR = {"cli", "__init__"}  # `scdata sandbox`, `demo`; `scdata.sandbox` on use
 RANK = {name: rank for rank, (_, names) in enumerate(LAYERS) for name in names}
 
 
