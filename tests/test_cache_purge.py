@@ -15,8 +15,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from scdata.storage import cachefile
 from scdata.http.session import CACHE_FILE
+from scdata.storage import cachefile
 from scdata.storage.cachefile import purge_statement
 from scdata.storage.pages import PAGES_FILE
 

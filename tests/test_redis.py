@@ -9,13 +9,14 @@ import time
 from pathlib import Path
 
 import pytest
-import redis
 
 import scdata
 from scdata.sandbox import Sandbox
 
-from .conftest import run_together
+from .conftest import optional, run_together
 from .redis_server import redis_server
+
+redis = optional("redis", "redis")
 
 
 @pytest.fixture(scope="module")

@@ -10,9 +10,14 @@ import pytest
 
 import scdata
 
+from .conftest import need_program, optional
+
+optional("pyspark", "spark")
+
 
 @pytest.fixture(scope="module")
 def spark() -> Iterator[object]:
+    need_program("java")
     from pyspark.sql import SparkSession
 
     with warnings.catch_warnings():

@@ -7,14 +7,15 @@ import sys
 from pathlib import Path
 
 import pytest
-import redis
 
 import scdata
 from scdata.cli.cache import cache_report
 
-from .conftest import run_together
+from .conftest import optional, run_together
 from .redis_server import redis_server
 from .test_throttle import PROCESS_CODE, assert_one_request_per_pause, user_ids, worker_envs
+
+redis = optional("redis", "redis")
 
 PASSWORD = "CapS-Pa55word"
 

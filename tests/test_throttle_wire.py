@@ -126,7 +126,7 @@ def cut_chunked(handler: BaseHTTPRequestHandler) -> None:
 @pytest.fixture
 def proxy(sandbox: Sandbox) -> Iterator[Proxy]:
     server = Proxy(sandbox.url)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     yield server
     server.shutdown()
