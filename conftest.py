@@ -21,7 +21,8 @@ NEEDS_EXTRA = {
     "scdata.dask.": ("dask", ["dask", "distributed"]),
     "scdata.storage.redis_store.": ("redis", ["redis"]),
 }
-SLOW_EXAMPLES = {"scdata.dask.tracks_ddf"}  # starts dask: seconds, not milliseconds
+# seconds, not milliseconds: dask starts; an export of several users is paced
+SLOW_EXAMPLES = {"scdata.dask.tracks_ddf", "scdata.datasets.export.export_tracks"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

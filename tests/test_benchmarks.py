@@ -88,6 +88,7 @@ def test_quick_benchmark_runs_and_reports_every_section(tmp_path: Path) -> None:
     assert _fingerprint(RESULTS) == before, "--quick must not write RESULTS.md"
 
 
+@pytest.mark.slow  # other processes
 def test_quick_refuses_to_write_results() -> None:
     proc = subprocess.run(
         [sys.executable, str(SCRIPT), "--quick", "--write"],

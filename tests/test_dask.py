@@ -41,6 +41,7 @@ def expected_sizes(sb: Sandbox, users: list[str]) -> dict[str, int]:
     return {u: len(sb.catalog.tracks(u)) for u in users}
 
 
+@pytest.mark.slow  # Dask
 @needs_dask
 def test_tracks_ddf_on_a_distributed_cluster(sb, tmp_path):
     out = tmp_path / "dataset"
@@ -82,6 +83,7 @@ def test_tracks_ddf_on_a_distributed_cluster(sb, tmp_path):
     assert sb.token_exchanges == 1
 
 
+@pytest.mark.slow  # Dask
 @needs_dask
 def test_partitions_are_consecutive_groups_of_users(sb):
     users = ["artist-003", "artist-001", "artist-002", "geo-blocked", "empty-artist"]
@@ -116,6 +118,7 @@ def test_bad_arguments_fail_before_anything_is_fetched(sb):
         lazy.compute(scheduler="synchronous")
 
 
+@pytest.mark.slow  # other processes
 def test_without_dask_the_error_names_the_extra():
     code = (
         "import sys; sys.modules['dask'] = None\n"

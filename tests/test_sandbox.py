@@ -221,6 +221,7 @@ def test_unknown_token(sb: Sandbox, header: str) -> None:
     assert (reply.status_code, reply.json()) == (401, UNAUTHORIZED)
 
 
+@pytest.mark.slow  # waits real seconds by design
 def test_tokens_expire_after_ttl() -> None:
     with Sandbox(token_ttl=1, artists=0) as short:
         body = grant(short).json()
@@ -361,6 +362,7 @@ def test_keep_alive_http11(sb: Sandbox, api: requests.Session) -> None:
 
 
 # -- /users/{urn}/tracks ----------------------------------------------------------------------
+@pytest.mark.slow  # a 10,000-track walk
 def test_big_catalog_cursor_paging(sb: Sandbox, api: requests.Session) -> None:
     url = sb.url + f"/users/soundcloud:users:{BIG}/tracks"
     pages = walk(api, url, {"linked_partitioning": "true", "limit": 200, "access": ALL_ACCESS})
@@ -876,6 +878,7 @@ def test_serve_without_configuring() -> None:
         session.get(sb.url + f"/users/{JOWY}", headers=headers, timeout=2)
 
 
+@pytest.mark.slow  # other processes
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_command_line(signum: int) -> None:
     proc = subprocess.Popen(

@@ -13,6 +13,7 @@ import scdata
 from .conftest import need_program, optional
 
 optional("pyspark", "spark")
+pytestmark = pytest.mark.slow  # a JVM starts
 
 
 @pytest.fixture(scope="module")

@@ -46,6 +46,7 @@ def test_processes_sharing_redis_pause_together(sandbox, redis_url, tmp_path):
     )
 
 
+@pytest.mark.slow  # other processes
 def test_redis_password_with_capitals_works_and_is_masked(sandbox, tmp_path):
     with redis_server() as url:
         redis.Redis.from_url(url).config_set("requirepass", PASSWORD)
