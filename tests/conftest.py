@@ -19,7 +19,6 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
@@ -60,11 +59,6 @@ def have(module: str) -> bool:
 
 def extra_reason(extra: str) -> str:
     return f"needs the {extra} extra: pip install -e '.[{extra}]'"
-
-
-def optional(module: str, extra: str) -> ModuleType:
-    """Import ``module``, or skip the calling test module: it needs ``scdata[extra]``."""
-    return pytest.importorskip(module, reason=extra_reason(extra))
 
 
 def needs_extra(extra: str) -> pytest.MarkDecorator:

@@ -13,7 +13,9 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from .conftest import need_program, optional
+import pytest
+
+from .conftest import extra_reason, need_program
 
 
 def free_port() -> int:
@@ -25,7 +27,7 @@ def free_port() -> int:
 @contextmanager
 def redis_server() -> Iterator[str]:
     """Start redis-server on a free port; yield its ``redis://`` URL; stop it afterwards."""
-    optional("redis", "redis")  # scdata's Redis backend needs the client library
+    pytest.importorskip("redis", reason=extra_reason("redis"))  # scdata's Redis backend needs it
     need_program("redis-server")
     binary = shutil.which("redis-server")
     assert binary is not None

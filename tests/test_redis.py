@@ -13,10 +13,10 @@ import pytest
 import scdata
 from scdata.sandbox import Sandbox
 
-from .conftest import optional, run_together
+from .conftest import extra_reason, run_together
 from .redis_server import redis_server
 
-redis = optional("redis", "redis")
+redis = pytest.importorskip("redis", reason=extra_reason("redis"))
 
 
 @pytest.fixture(scope="module")

@@ -10,9 +10,9 @@ import pytest
 
 import scdata
 
-from .conftest import need_program, optional
+from .conftest import extra_reason, need_program
 
-optional("pyspark", "spark")
+pytest.importorskip("pyspark", reason=extra_reason("spark"))
 pytestmark = pytest.mark.slow  # a JVM starts
 
 

@@ -11,11 +11,11 @@ import pytest
 import scdata
 from scdata.cli.cache import cache_report
 
-from .conftest import optional, run_together
+from .conftest import extra_reason, run_together
 from .redis_server import redis_server
 from .test_throttle import PROCESS_CODE, assert_one_request_per_pause, user_ids, worker_envs
 
-redis = optional("redis", "redis")
+redis = pytest.importorskip("redis", reason=extra_reason("redis"))
 
 PASSWORD = "CapS-Pa55word"
 
