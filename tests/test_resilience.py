@@ -22,8 +22,8 @@ def page_requests(sb):
 @pytest.fixture
 def fast_client(sandbox, cache_dir):
     # pacing is not what these tests are about (test_throttle.py is): the emulator's app limit
-    # is raised to 60/s and the client paces at 50/s, below it
-    sandbox.request_rate = 60
+    # is raised to 60/s, burst 60, and the client paces at 50/s (burst 50), below both
+    sandbox.request_rate, sandbox.request_burst = 60, 60
     return make_client(sandbox, cache_dir, max_retries=3, retry_backoff=0.05, rate_limit=50)
 
 
