@@ -1,7 +1,12 @@
-"""Docstring examples run for real: each gets a fresh emulator, the environment pointing at it."""
+"""Docstring examples run for real: each gets a fresh emulator, the environment pointing at it.
+
+An example that needs an optional extra (dask, redis) skips with a reason without it; the few
+slow ones are marked ``slow`` (the fast lane, ``pytest -m "not slow"``, leaves them out).
+"""
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Iterator
 
 import pytest
@@ -10,6 +15,26 @@ from _pytest.doctest import DoctestItem
 import scdata
 from scdata._client import replace_default
 from scdata.sandbox import Sandbox
+
+# docstring examples (by the name of the module or object) that need an extra's modules
+NEEDS_EXTRA = {
+    "scdata.dask.": ("dask", ["dask", "distributed"]),
+    "scdata.storage.redis_store.": ("redis", ["redis"]),
+}
+# seconds, not milliseconds: dask starts; an export of several users is paced
+SLOW_EXAMPLES = {"scdata.dask.tracks_ddf", "scdata.datasets.export.export_tracks"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if not isinstance(item, DoctestItem):
+            continue
+        if item.name in SLOW_EXAMPLES:
+            item.add_marker(pytest.mark.slow)
+        for prefix, (extra, modules) in NEEDS_EXTRA.items():
+            if item.name.startswith(prefix) and not all(map(importlib.util.find_spec, modules)):
+                reason = f"needs the {extra} extra: pip install -e '.[{extra}]'"
+                item.add_marker(pytest.mark.skip(reason=reason))
 
 
 @pytest.fixture(autouse=True)

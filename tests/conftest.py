@@ -2,11 +2,19 @@
 
 The environment is scrubbed of SoundCloud/scdata variables, and the cache directory and HOME
 point into the test's temporary directory, so no test ever touches a real user cache.
+
+Lanes: ``pytest -m "not slow"`` is the fast lane; ``pytest`` runs everything (CI). Without an
+optional extra (redis, dask, spark), ``redis-server``, Java or ``../shared``, the tests that need
+it skip with a reason; ``SCDATA_TESTS_REQUIRE_ALL=1`` (set by ``scripts/test``) turns a missing
+extra or program into an error at the start instead, so CI cannot pass by skipping.
+``SCDATA_SHARED_DIR`` points the tests at another copy of ``../shared`` (or at none).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -19,7 +27,70 @@ from scdata._client import replace_default
 from scdata.sandbox import Sandbox
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
+
+
+def _shared_dir() -> Path:
+    """``../shared`` beside the checkout (a worktree's: beside one of its parents), or
+    ``$SCDATA_SHARED_DIR``."""
+    chosen = os.environ.get("SCDATA_SHARED_DIR")
+    if chosen:
+        return Path(chosen)
+    for parent in REPO.parents[:3]:
+        if (parent / "shared" / "soundcloud-api").is_dir():
+            return parent / "shared"
+    return REPO.parent / "shared"
+
+
+SHARED = _shared_dir()
+SHARED_API = SHARED / "soundcloud-api"
+needs_shared = pytest.mark.skipif(
+    not SHARED_API.is_dir(), reason="../shared/soundcloud-api (API notes and samples) is absent"
+)
+
+# the optional extras (and what they install) and programs some tests need
+EXTRAS = {"redis": ["redis"], "dask": ["dask", "distributed"], "spark": ["pyspark"]}
+PROGRAMS = {"redis-server": "redis-server", "java": "a Java runtime (17+)"}
+
+
+def have(module: str) -> bool:
+    """Whether ``module`` can be imported (without importing it)."""
+    return importlib.util.find_spec(module) is not None
+
+
+def extra_reason(extra: str) -> str:
+    return f"needs the {extra} extra: pip install -e '.[{extra}]'"
+
+
+def needs_extra(extra: str) -> pytest.MarkDecorator:
+    """Skip a test unless the modules of ``extra`` can be imported."""
+    missing = [m for m in EXTRAS[extra] if not have(m)]
+    return pytest.mark.skipif(bool(missing), reason=extra_reason(extra))
+
+
+def program_missing(name: str) -> bool:
+    """Whether program ``name`` (a key of ``PROGRAMS``) is absent; Java may be in ``$JAVA_HOME``."""
+    if name == "java" and os.environ.get("JAVA_HOME"):
+        return not Path(os.environ["JAVA_HOME"], "bin", "java").exists()
+    return shutil.which(name) is None
+
+
+def need_program(name: str) -> None:
+    """Skip the calling test (or fixture) when program ``name`` is not installed."""
+    if program_missing(name):
+        pytest.skip(f"{PROGRAMS[name]} is not installed ({name} not found)")
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Under ``SCDATA_TESTS_REQUIRE_ALL=1``, refuse to start without every extra and program."""
+    if os.environ.get("SCDATA_TESTS_REQUIRE_ALL") != "1":
+        return
+    missing = [f"{m} (scdata[{extra}])" for extra, mods in EXTRAS.items() for m in mods
+               if not have(m)]  # fmt: skip
+    missing += [PROGRAMS[name] for name in PROGRAMS if program_missing(name)]
+    if missing:
+        raise pytest.UsageError(
+            "SCDATA_TESTS_REQUIRE_ALL=1 but these are missing: " + ", ".join(missing)
+        )
 
 
 @pytest.fixture(autouse=True)
@@ -59,9 +130,15 @@ def sandbox_env(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> dict[str, 
     return sandbox.env
 
 
+# The pace of the tests' clients (``client``, ``make_client``) unless a test sets its own: below
+# the emulator's 10 requests/s (burst 20), so they are never throttled, and they wait less than
+# at the default 5/s. Tests about pacing set ``rate_limit`` themselves.
+TEST_PACE = 9.0
+
+
 @pytest.fixture
 def client(sandbox: Sandbox, cache_dir: Path) -> Iterator[scdata.Client]:
-    with scdata.Client(**sandbox.client_settings, cache_dir=cache_dir) as c:
+    with scdata.Client(**sandbox.client_settings, cache_dir=cache_dir, rate_limit=TEST_PACE) as c:
         yield c
 
 

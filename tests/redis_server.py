@@ -1,4 +1,7 @@
-"""A real redis-server on 127.0.0.1 for the tests that need one (installed by .ci/run)."""
+"""A real redis-server on 127.0.0.1 for the tests that need one (installed by scripts/test).
+
+Without the ``redis`` extra or the ``redis-server`` program, the test using it skips with a reason.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +13,10 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import pytest
+
+from .conftest import extra_reason, need_program
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -20,9 +27,10 @@ def free_port() -> int:
 @contextmanager
 def redis_server() -> Iterator[str]:
     """Start redis-server on a free port; yield its ``redis://`` URL; stop it afterwards."""
+    pytest.importorskip("redis", reason=extra_reason("redis"))  # scdata's Redis backend needs it
+    need_program("redis-server")
     binary = shutil.which("redis-server")
-    if binary is None:
-        raise RuntimeError("redis-server is not installed (.ci/run installs Debian's redis-server)")
+    assert binary is not None
     port = free_port()
     workdir = tempfile.mkdtemp(prefix="scdata-redis-")
     proc = subprocess.Popen(

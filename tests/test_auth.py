@@ -16,12 +16,13 @@ import scdata
 from scdata.sandbox import Sandbox
 from scdata.storage.tokens import FileTokenStore
 
-from .conftest import run_together
+from .conftest import TEST_PACE, run_together
 
 TOKEN_PATH = "/oauth/token"
 
 
 def make_client(sb: Sandbox, cache_dir, **kw) -> scdata.Client:
+    kw.setdefault("rate_limit", TEST_PACE)  # unless the test is about pacing
     return scdata.Client(**sb.client_settings, cache_dir=cache_dir, **kw)
 
 
@@ -57,6 +58,7 @@ def test_sixteen_threads_share_one_exchange(client, sandbox):
     assert sandbox.token_exchanges == 1
 
 
+@pytest.mark.slow  # other processes
 def test_token_file_is_private_and_reused_by_a_fresh_process(client, sandbox, cache_dir):
     token = client.get_token()
     store = FileTokenStore(cache_dir, client.settings.token_key)
@@ -70,6 +72,7 @@ def test_token_file_is_private_and_reused_by_a_fresh_process(client, sandbox, ca
     assert sandbox.token_exchanges == 1
 
 
+@pytest.mark.slow  # other processes
 def test_two_processes_at_once_make_one_exchange(sandbox, cache_dir):
     code = "print(scdata.user_info('jowymusic')['permalink'], scdata.get_token()[:12])\n"
     env = {**os.environ, **sandbox.env, "SCDATA_CACHE_DIR": str(cache_dir)}
@@ -78,6 +81,7 @@ def test_two_processes_at_once_make_one_exchange(sandbox, cache_dir):
     assert sandbox.token_exchanges == 1
 
 
+@pytest.mark.slow  # waits real seconds by design
 def test_expired_token_is_renewed_with_the_refresh_grant(sandbox, cache_dir):
     with Sandbox(token_ttl=2) as sb:  # renewed 0.2 s (10 % of its lifetime) before expiry
         client = make_client(sb, cache_dir)

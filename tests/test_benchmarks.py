@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from .conftest import needs_extra
+
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "benchmarks" / "run.py"
 RESULTS = ROOT / "benchmarks" / "RESULTS.md"
@@ -45,6 +47,7 @@ def _fingerprint(path: Path) -> tuple[int, str] | None:
 
 
 @pytest.mark.slow
+@needs_extra("dask")  # the fleet section starts a Dask cluster
 def test_quick_benchmark_runs_and_reports_every_section(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SOUNDCLOUD_", "SCDATA_"))}
     env["TMPDIR"] = str(tmp_path)  # every cache the benchmark makes lands here
@@ -88,6 +91,7 @@ def test_quick_benchmark_runs_and_reports_every_section(tmp_path: Path) -> None:
     assert _fingerprint(RESULTS) == before, "--quick must not write RESULTS.md"
 
 
+@pytest.mark.slow  # other processes
 def test_quick_refuses_to_write_results() -> None:
     proc = subprocess.run(
         [sys.executable, str(SCRIPT), "--quick", "--write"],

@@ -74,6 +74,7 @@ def check_dataset(out: Path, sb: Sandbox, users: list[str]) -> pd.DataFrame:
     return back
 
 
+@pytest.mark.slow  # a multi-user export, paced
 def test_export_writes_one_partition_per_user(sb, client, out):
     manifest = export_tracks(USERS, out, client=client)
 
@@ -105,6 +106,7 @@ def test_export_writes_one_partition_per_user(sb, client, out):
     assert manifest["error"].isna().all() and manifest["urn"].str.startswith("soundcloud:").all()
 
 
+@pytest.mark.slow  # a multi-user export, paced
 def test_unknown_user_fails_alone_then_rerun_skips_fresh_and_retries_it(sb, client, out):
     users = ["artist-001", "newcomer", "artist-002"]
     first = export_tracks(users, out, client=client, workers=3)
@@ -136,6 +138,7 @@ def test_unknown_user_fails_alone_then_rerun_skips_fresh_and_retries_it(sb, clie
     assert manifest_entries(out)["newcomer"]["error"] is None
 
 
+@pytest.mark.slow  # a multi-user export, paced
 def test_interrupted_export_resumes_without_refetching_or_duplicating(sb, client, out):
     users = [f"artist-{k:03d}" for k in range(1, 9)]
     broken = ["artist-002", "artist-005"]
@@ -163,6 +166,7 @@ def test_interrupted_export_resumes_without_refetching_or_duplicating(sb, client
     check_dataset(out, sb, users)
 
 
+@pytest.mark.slow  # a multi-user export, paced
 def test_refetch_replaces_partitions_and_a_failed_refresh_keeps_old_rows(sb, client, out):
     users = ["artist-001", "artist-003", "geo-blocked"]
     export_tracks(users, out, client=client)
@@ -178,6 +182,7 @@ def test_refetch_replaces_partitions_and_a_failed_refresh_keeps_old_rows(sb, cli
     check_dataset(out, sb, users)  # the old rows are kept, and counted in the manifest
 
 
+@pytest.mark.slow  # a multi-user export, paced
 def test_limit_and_partition_cols(sb, client, out, tmp_path):
     manifest = export_tracks(["artist-001", "artist-004"], out, client=client, limit=7)
     assert manifest["rows"].tolist() == [7, 7]
@@ -205,6 +210,7 @@ def cli_env(sb: Sandbox, cache_dir: Path) -> dict[str, str]:
             "SCDATA_MAX_RETRIES": "1", "SCDATA_RETRY_BACKOFF": "0.01"}  # fmt: skip
 
 
+@pytest.mark.slow  # the console script in a subprocess
 def test_cli_export_reports_failures_with_exit_status_1(sb, cli_env, out, tmp_path):
     users_file = tmp_path / "users.txt"
     users_file.write_text("# artists\nartist-001\n\n  artist-007   # all playable\nnobody-here\n")
@@ -227,6 +233,7 @@ def test_cli_export_reports_failures_with_exit_status_1(sb, cli_env, out, tmp_pa
     assert again.returncode == 1 and "2 ok (0 fetched, 2 fresh), 1 failed" in again.stderr
 
 
+@pytest.mark.slow  # the console script in a subprocess
 def test_cli_export_killed_half_way_then_resumed(sb, cli_env, out, tmp_path):
     users = [f"artist-{k:03d}" for k in range(1, 11)]
     users_file = tmp_path / "users.txt"

@@ -35,6 +35,7 @@ def test_resolve_302_is_stored_as_is_and_reused(client, sandbox):
     ]
 
 
+@pytest.mark.slow  # a 10,000-track walk
 def test_a_full_walk_costs_the_minimum_of_requests(client, sandbox):
     tracks = list(client.iter_tracks("big-catalog"))
     pages = -(-len(sandbox.catalog.tracks("big-catalog")) // 200)
@@ -43,6 +44,7 @@ def test_a_full_walk_costs_the_minimum_of_requests(client, sandbox):
     assert tracks
 
 
+@pytest.mark.slow  # waits real seconds by design
 def test_entries_expire_after_expire_after_seconds(sandbox, cache_dir):
     client = make_client(sandbox, cache_dir, expire_after=1)
     client.user(sandbox.catalog.user("jowymusic")["id"])

@@ -207,6 +207,7 @@ with scdata.Client(**SETTINGS, cache_dir=CACHE_DIR) as client:
 """
 
 
+@pytest.mark.slow  # other processes
 def test_a_full_disk_is_bypassed_with_one_warning_per_file(sandbox, cache_dir):
     fill(sandbox, cache_dir)
     limit = 64 * 1024  # below the size of either file: no page can be stored

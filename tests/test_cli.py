@@ -39,6 +39,7 @@ def bare_env(cache_dir):
     return {**base, "SCDATA_CACHE_DIR": str(cache_dir)}
 
 
+@pytest.mark.slow  # the console script in a subprocess
 def test_help_everywhere_with_examples(bare_env):
     top = run(["--help"], bare_env)
     assert top.returncode == 0 and "scdata tracks jowymusic -o" in top.stdout
@@ -53,6 +54,7 @@ def test_python_dash_m_runs_the_same_command(bare_env):
     assert out.returncode == 0 and "usage: scdata" in out.stdout
 
 
+@pytest.mark.slow  # the console script in a subprocess
 @pytest.mark.parametrize(
     "args",
     [[], ["tracks"], ["frobnicate"], ["tracks", "jowymusic", "--limit", "0"],
@@ -81,6 +83,7 @@ def test_missing_credentials_exit_1_naming_them(bare_env):
     assert "Traceback" not in out.stderr
 
 
+@pytest.mark.slow  # the console script in a subprocess
 @pytest.mark.parametrize("suffix", [".parquet", ".csv", ".jsonl"])
 def test_tracks_to_each_format_reads_back(env, sandbox, tmp_path, suffix):
     path = tmp_path / f"jowy{suffix}"
@@ -106,6 +109,7 @@ def test_tracks_to_each_format_reads_back(env, sandbox, tmp_path, suffix):
     assert back["title"].tolist() == [t["title"] for t in expected]
 
 
+@pytest.mark.slow  # the console script in a subprocess
 def test_tracks_table_on_stdout(env, sandbox):
     out = run(["tracks", "jowymusic", "--limit", "5"], env)
     assert out.returncode == 0, out.stderr
@@ -113,6 +117,7 @@ def test_tracks_table_on_stdout(env, sandbox):
     assert first[:30] in out.stdout and "playback_count" in out.stdout
 
 
+@pytest.mark.slow  # the console script in a subprocess
 def test_user_command(env, tmp_path):
     path = tmp_path / "users.csv"
     out = run(["user", "jowymusic", "big-catalog", "-o", str(path)], env)
@@ -121,6 +126,7 @@ def test_user_command(env, tmp_path):
     assert back["permalink"].tolist() == ["jowymusic", "big-catalog"]
 
 
+@pytest.mark.slow  # the console script in a subprocess
 def test_cache_info_and_clear_never_show_the_token(env, cache_dir, sandbox):
     assert run(["tracks", "jowymusic", "--limit", "3"], env).returncode == 0
     info = run(["cache", "info"], env)
@@ -138,12 +144,14 @@ def test_cache_info_and_clear_never_show_the_token(env, cache_dir, sandbox):
     assert "entries: 0" in run(["cache", "info"], env).stdout
 
 
+@pytest.mark.slow  # the console script in a subprocess
 def test_offline_with_empty_cache(env, sandbox):
     out = run(["tracks", "jowymusic", "--offline"], env)
     assert out.returncode == 1 and "not in the cache" in out.stderr
     assert sandbox.requests == []
 
 
+@pytest.mark.slow  # the console script in a subprocess
 def test_refresh_refetches(env, sandbox):
     run(["tracks", "jowymusic", "--limit", "3"], env)
     sandbox.clear_log()
@@ -151,11 +159,13 @@ def test_refresh_refetches(env, sandbox):
     assert sandbox.count("/users/*/tracks") == 1
 
 
+@pytest.mark.slow  # the console script in a subprocess
 def test_no_ansi_progress_when_stderr_is_not_a_terminal(env):
     out = run(["tracks", "big-catalog", "-o", os.devnull + ".parquet"], env)
     assert "\x1b[" not in out.stderr and "\r" not in out.stderr
 
 
+@pytest.mark.slow  # the console script in a subprocess
 def test_debug_logs_one_line_per_request_and_no_secret(env, sandbox):
     out = run(["--debug", "user", "jowymusic"], env)
     assert out.returncode == 0, out.stderr
@@ -163,6 +173,7 @@ def test_debug_logs_one_line_per_request_and_no_secret(env, sandbox):
     assert sandbox.client_secret not in out.stderr
 
 
+@pytest.mark.slow  # the console script in a subprocess
 def test_demo_without_credentials(bare_env, tmp_path):
     out = run(["demo"], bare_env, cwd=tmp_path)
     assert out.returncode == 0, out.stderr
@@ -175,6 +186,7 @@ def test_demo_without_credentials(bare_env, tmp_path):
     assert "emulator" in out.stderr
 
 
+@pytest.mark.slow  # the console script in a subprocess
 def test_sandbox_command_prints_environment_and_stops_on_sigint(bare_env):
     proc = subprocess.Popen([SCRIPT, "sandbox", "--port", "0"], env=bare_env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
@@ -216,6 +228,7 @@ def stderr_on_a_terminal(args, env) -> str:
     return b"".join(chunks).decode(errors="replace")
 
 
+@pytest.mark.slow  # the console script in a subprocess
 def test_progress_bar_on_a_terminal_with_the_track_count_as_total(env, tmp_path, sandbox):
     sandbox.latency = 0.25  # a pull long enough for the bar to appear (it waits half a second)
     args = ["tracks", "jowymusic", "-o", str(tmp_path / "j.parquet")]

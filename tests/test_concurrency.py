@@ -6,7 +6,11 @@ import json
 import os
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+
 from .conftest import run_together
+
+pytestmark = pytest.mark.slow  # processes and many threads at once
 
 USERS = ["jowymusic", "bjork-unicode", "urn-era-artist", "geo-blocked", "artist-001", "artist-002"]
 

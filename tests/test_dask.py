@@ -8,16 +8,22 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-import dask
 import duckdb
 import pandas as pd
 import pytest
-from distributed import Client, LocalCluster
 
 import scdata
 from scdata.dask import TRACKS_SCHEMA, tracks_ddf
 from scdata.frames.convert import empty_tracks_frame
 from scdata.sandbox import Sandbox
+
+from .conftest import have, needs_extra
+
+if have("dask") and have("distributed"):
+    import dask
+    from distributed import Client, LocalCluster
+
+needs_dask = needs_extra("dask")
 
 USERS = [f"artist-{k:03d}" for k in range(1, 21)]
 
@@ -35,6 +41,8 @@ def expected_sizes(sb: Sandbox, users: list[str]) -> dict[str, int]:
     return {u: len(sb.catalog.tracks(u)) for u in users}
 
 
+@pytest.mark.slow  # Dask
+@needs_dask
 def test_tracks_ddf_on_a_distributed_cluster(sb, tmp_path):
     out = tmp_path / "dataset"
     ddf = tracks_ddf(USERS, npartitions=6)
@@ -75,6 +83,8 @@ def test_tracks_ddf_on_a_distributed_cluster(sb, tmp_path):
     assert sb.token_exchanges == 1
 
 
+@pytest.mark.slow  # Dask
+@needs_dask
 def test_partitions_are_consecutive_groups_of_users(sb):
     users = ["artist-003", "artist-001", "artist-002", "geo-blocked", "empty-artist"]
     with dask.config.set(scheduler="synchronous"):
@@ -92,6 +102,7 @@ def test_partitions_are_consecutive_groups_of_users(sb):
     pd.testing.assert_frame_equal(single, scdata.tracks_df("artist-004"))
 
 
+@needs_dask
 def test_bad_arguments_fail_before_anything_is_fetched(sb):
     with pytest.raises(ValueError, match="npartitions must be a positive integer"):
         tracks_ddf(USERS, npartitions=0)
@@ -107,6 +118,7 @@ def test_bad_arguments_fail_before_anything_is_fetched(sb):
         lazy.compute(scheduler="synchronous")
 
 
+@pytest.mark.slow  # other processes
 def test_without_dask_the_error_names_the_extra():
     code = (
         "import sys; sys.modules['dask'] = None\n"

@@ -224,6 +224,7 @@ KILLED_WRITER = textwrap.dedent(
 )
 
 
+@pytest.mark.slow  # other processes
 def test_killed_writer_leaves_the_previous_file_intact(workdir: Path) -> None:
     target = workdir / "tracks.parquet"
     old = tracks_frame([[track(1), track(2), track(3)]])

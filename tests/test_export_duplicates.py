@@ -89,6 +89,7 @@ def cli_env(sb: Sandbox, cache_dir: Path) -> dict[str, str]:
     return {**base, **sb.env, "SCDATA_CACHE_DIR": str(cache_dir), "SCDATA_RATE_LIMIT": "8"}
 
 
+@pytest.mark.slow  # the console script in a subprocess
 def test_cli_export_of_a_file_naming_one_user_twice(sb, cli_env, out, tmp_path):
     users_file = tmp_path / "users.txt"
     users_file.write_text(f"{USER}\nhttps://soundcloud.com/{USER}\nartist-003\n")

@@ -134,6 +134,7 @@ DAMAGE = {
 }
 
 
+@pytest.mark.slow  # a paced export per damaged-manifest case
 @pytest.mark.parametrize("damage", DAMAGE.values(), ids=DAMAGE.keys())
 def test_a_damaged_manifest_is_ignored_with_a_warning_and_rebuilt(sb, client, out, damage, caplog):
     out.parent.mkdir()

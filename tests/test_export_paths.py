@@ -33,6 +33,7 @@ def error_line(stderr: str) -> str:
     return lines[0]
 
 
+@pytest.mark.slow  # the console script in a subprocess
 @pytest.mark.parametrize(
     ("args", "path"),
     [(["tracks", "jowymusic", "-o", "out.xlsx"], "out.xlsx"),
@@ -51,6 +52,7 @@ def test_an_unknown_extension_exits_2_before_any_request(env, sandbox, tmp_path,
     assert list(work.iterdir()) == []
 
 
+@pytest.mark.slow  # the console script in a subprocess
 @pytest.mark.parametrize(
     "args",
     [["tracks", "jowymusic", "-o", "missing/dir/out.parquet"],

@@ -105,6 +105,7 @@ def check_stopped(sb: Sandbox, out: Path, error: BaseException, kind: type) -> N
     check_dataset(out, sb, BEFORE)
 
 
+@pytest.mark.slow  # a multi-user export, paced
 @pytest.mark.parametrize(("wall", "kind"), [(raise_429, scdata.RateLimitError),
                                             (raise_401, scdata.AuthError)])  # fmt: skip
 def test_a_wall_stops_the_whole_export_and_the_next_run_resumes(sb, client, out, wall, kind):
@@ -129,6 +130,7 @@ def test_a_wall_stops_the_whole_export_and_the_next_run_resumes(sb, client, out,
     assert json.loads(manifest_path(out).read_text())["stopped"] is None
 
 
+@pytest.mark.slow  # a multi-user export, paced
 def test_a_cloudfront_403_wall_stops_the_whole_export(sb, client, out):
     raise_403_html(sb)
     with pytest.raises(scdata.BlockedError) as info:
@@ -136,6 +138,7 @@ def test_a_cloudfront_403_wall_stops_the_whole_export(sb, client, out):
     check_stopped(sb, out, info.value, scdata.BlockedError)
 
 
+@pytest.mark.slow  # a multi-user export, paced
 def test_with_many_workers_no_user_is_started_after_the_wall(sb, client, out):
     users = [f"artist-{k:03d}" for k in range(1, 11)]
     raise_429(sb)
@@ -157,6 +160,7 @@ def test_with_many_workers_no_user_is_started_after_the_wall(sb, client, out):
     assert len(ok) + len(not_attempted) + len(failed) == len(users)
 
 
+@pytest.mark.slow  # a multi-user export, paced
 def test_the_summary_counts_users_not_attempted(sb, client, out):
     raise_429(sb)
     with pytest.raises(scdata.RateLimitError) as info:
@@ -176,6 +180,7 @@ def cli_env(sb: Sandbox, cache_dir: Path) -> dict[str, str]:
             "SCDATA_MAX_RETRY_WAIT": "1", "SCDATA_RATE_LIMIT": "8"}  # fmt: skip
 
 
+@pytest.mark.slow  # the console script in a subprocess
 def test_cli_export_stops_at_the_wall_with_one_line_and_exit_1(
     sb, cli_env, out, tmp_path, cache_dir
 ):

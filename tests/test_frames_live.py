@@ -49,6 +49,7 @@ def test_empty_user_frame_equals_the_schema(client):
     pd.testing.assert_frame_equal(df, empty_tracks_frame())
 
 
+@pytest.mark.slow  # a 10,000-track walk
 def test_ten_thousand_tracks_complete_without_duplicates(client, sandbox):
     df = client.tracks_df("big-catalog", progress=False)
     assert df["id"].tolist() == [t["id"] for t in sandbox.catalog.tracks("big-catalog")]

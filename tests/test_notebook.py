@@ -15,6 +15,7 @@ from pathlib import Path
 
 import nbclient
 import nbformat
+import pytest
 from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import AsyncKernelManager
 
@@ -22,6 +23,8 @@ import scdata
 from scdata.sandbox import Sandbox
 
 from .conftest import REPO
+
+pytestmark = pytest.mark.slow  # a Jupyter kernel runs the notebook
 
 NOTEBOOK = REPO / "notebooks" / "quickstart.ipynb"
 PROBE = "import sys\nprint(sys.executable)"

@@ -26,6 +26,7 @@ def test_warm_pull_is_identical_and_makes_no_request(client, sandbox, cache_dir)
     assert sandbox.requests == []
 
 
+@pytest.mark.slow  # waits real seconds by design
 def test_copies_expire_with_the_http_entries(sandbox, cache_dir):
     client = make_client(sandbox, cache_dir, expire_after=1)
     client.tracks_df("jowymusic", progress=False)
@@ -78,6 +79,7 @@ def test_limit_is_applied_to_typed_pages(client, sandbox):
     assert scdata.tracks_df is not None
 
 
+@pytest.mark.slow  # other processes
 def test_many_threads_and_processes_open_a_new_store_at_once(tmp_path):
     from concurrent.futures import ThreadPoolExecutor
 

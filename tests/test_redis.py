@@ -9,13 +9,14 @@ import time
 from pathlib import Path
 
 import pytest
-import redis
 
 import scdata
 from scdata.sandbox import Sandbox
 
-from .conftest import run_together
+from .conftest import extra_reason, run_together
 from .redis_server import redis_server
+
+redis = pytest.importorskip("redis", reason=extra_reason("redis"))
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +45,7 @@ def run_workers(code: str, sb: Sandbox, url: str, tmp_path, n: int = 4) -> list[
     return [out.strip() for out in run_together(code, envs)]
 
 
+@pytest.mark.slow  # Redis shared by processes
 def test_processes_share_one_token(sandbox, redis_url, tmp_path):
     tokens = run_workers("import scdata; print(scdata.get_token())", sandbox, redis_url, tmp_path)
     assert len(set(tokens)) == 1
@@ -51,6 +53,7 @@ def test_processes_share_one_token(sandbox, redis_url, tmp_path):
     assert not any(any((tmp_path / f"w{i}").glob("token-*")) for i in range(4))  # no token file
 
 
+@pytest.mark.slow  # Redis shared by processes
 def test_renewal_race_spends_one_refresh_token(redis_url, tmp_path):
     with Sandbox(token_ttl=3, artists=0) as sb:  # renewed 0.3 s (10 % of 3 s) before expiry
         first = redis_client(sb, redis_url, tmp_path / "c").get_token()
@@ -64,6 +67,7 @@ def test_renewal_race_spends_one_refresh_token(redis_url, tmp_path):
         assert sb.count("/oauth/token", status=400) == 0  # nobody reused a spent refresh token
 
 
+@pytest.mark.slow  # Redis shared by processes
 def test_http_cache_is_shared_across_processes(sandbox, redis_url, tmp_path):
     code = "import scdata; print(len(scdata.tracks_df('jowymusic', progress=False)))"
     first = run_workers(code, sandbox, redis_url, tmp_path, n=1)
@@ -82,6 +86,7 @@ def test_entries_expire_by_redis_ttl(sandbox, redis_url, tmp_path):
     assert all(3600 < t <= 5 + 3600 for t in ttls)  # expire_after + requests-cache's offset
 
 
+@pytest.mark.slow  # Redis shared by processes
 def test_no_secret_in_redis_outside_the_token_key(sandbox, redis_url, tmp_path):
     client = redis_client(sandbox, redis_url, tmp_path)
     client.tracks_df(["jowymusic", "big-catalog"], progress=False)
@@ -117,6 +122,7 @@ def test_missing_redis_server_is_a_clear_error(sandbox, tmp_path):
         client.user("jowymusic")
 
 
+@pytest.mark.slow  # the console script in a subprocess
 def test_cli_with_redis_down_is_one_line_exit_1(sandbox, tmp_path):
     env = worker_env(sandbox, "redis://127.0.0.1:1/0", tmp_path, 0)
     out = subprocess.run([str(Path(sys.executable).with_name("scdata")), "user", "jowymusic"],
@@ -125,6 +131,7 @@ def test_cli_with_redis_down_is_one_line_exit_1(sandbox, tmp_path):
     assert out.stderr.startswith("scdata: error:") and "Traceback" not in out.stderr
 
 
+@pytest.mark.slow  # other processes
 def test_sqlite_default_works_without_the_redis_package(sandbox, tmp_path):
     env = {**worker_env(sandbox, "sqlite", tmp_path, 0)}
     code = (

@@ -23,8 +23,8 @@ def page_requests(sb):
 @pytest.fixture
 def fast_client(sandbox, cache_dir):
     # pacing is not what these tests are about (test_throttle.py is): the emulator's app limit
-    # is raised to 60/s and the client paces at 50/s, below it
-    sandbox.request_rate = 60
+    # is raised to 60/s, burst 60, and the client paces at 50/s (burst 50), below both
+    sandbox.request_rate, sandbox.request_burst = 60, 60
     return make_client(sandbox, cache_dir, max_retries=3, retry_backoff=0.05, rate_limit=50)
 
 
@@ -62,6 +62,7 @@ def test_connection_that_never_answers_raises_clearly(fast_client, sandbox):
         fast_client.tracks("jowymusic", limit=5)
 
 
+@pytest.mark.slow  # waits real seconds by design
 def test_429_waits_for_reset_time_from_the_body(fast_client, sandbox):
     sandbox.rate_limit(path="/users/*/tracks", times=1, reset_in=2.0, shape="plays")
     started = time.monotonic()
@@ -95,6 +96,7 @@ def test_429_without_reset_backs_off_then_gives_up_at_the_cap(sandbox, cache_dir
     assert "gave no reset time" in message and "SCDATA_RATE_LIMIT" in message
 
 
+@pytest.mark.slow  # a 10,000-track walk
 def test_token_expiring_between_pages(fast_client, sandbox):
     ref = parse_user("big-catalog")
     pages = fast_client.track_pages(ref, None, FetchOptions())
@@ -106,6 +108,7 @@ def test_token_expiring_between_pages(fast_client, sandbox):
     assert sandbox.refresh_exchanges == 1 and sandbox.token_exchanges == 1
 
 
+@pytest.mark.slow  # a 10,000-track walk
 def test_failed_page_raises_and_rerun_resumes_from_cache(fast_client, sandbox):
     walk = fast_client.iter_tracks("big-catalog")
     first = [next(walk) for _ in range(450)]  # pages 1-3 fetched
@@ -184,6 +187,7 @@ def test_broken_200_bodies_raise_and_are_never_cached(fast_client, sandbox, kind
     assert sandbox.requests == []
 
 
+@pytest.mark.slow  # paced at the real rate by design
 def test_retries_consume_the_rate_limit(sandbox, cache_dir):
     client = make_client(sandbox, cache_dir, rate_limit=4, retry_backoff=0.001, max_retries=7)
     user_id = sandbox.catalog.user("jowymusic")["id"]
@@ -195,6 +199,7 @@ def test_retries_consume_the_rate_limit(sandbox, cache_dir):
     assert sandbox.count("/users/*") == 8
 
 
+@pytest.mark.slow  # waits real seconds by design
 def test_offline_answers_from_expired_entries_too(sandbox, cache_dir):
     client = make_client(sandbox, cache_dir, expire_after=1)
     expected = client.tracks("jowymusic", limit=250)

@@ -13,7 +13,6 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -25,21 +24,10 @@ from scdata.sandbox import Catalog, Sandbox, serve
 from scdata.sandbox.cli import main
 from scdata.sandbox.formats import parse_sc_time
 
+from .conftest import SHARED_API, needs_shared
 
-def _shared_api_dir() -> Path:
-    """``../shared/soundcloud-api`` beside the checkout (or beside a worktree's parent)."""
-    for parent in Path(__file__).resolve().parents[1:4]:
-        candidate = parent / "shared" / "soundcloud-api"
-        if candidate.is_dir():
-            return candidate
-    return Path(__file__).resolve().parents[2] / "shared" / "soundcloud-api"
-
-
-API_DIR = _shared_api_dir()
+API_DIR = SHARED_API
 SAMPLE_TRACK = API_DIR / "samples" / "get_track_13158665_2022-05-05.json"
-needs_shared = pytest.mark.skipif(
-    not API_DIR.is_dir(), reason="../shared/soundcloud-api (API notes and samples) is absent"
-)
 MISSING_AUTH = (
     "A request must contain the Authorization header. "
     "For details please refer to https://developers.soundcloud.com/blog/security-updates-api."
@@ -233,6 +221,7 @@ def test_unknown_token(sb: Sandbox, header: str) -> None:
     assert (reply.status_code, reply.json()) == (401, UNAUTHORIZED)
 
 
+@pytest.mark.slow  # waits real seconds by design
 def test_tokens_expire_after_ttl() -> None:
     with Sandbox(token_ttl=1, artists=0) as short:
         body = grant(short).json()
@@ -373,6 +362,7 @@ def test_keep_alive_http11(sb: Sandbox, api: requests.Session) -> None:
 
 
 # -- /users/{urn}/tracks ----------------------------------------------------------------------
+@pytest.mark.slow  # a 10,000-track walk
 def test_big_catalog_cursor_paging(sb: Sandbox, api: requests.Session) -> None:
     url = sb.url + f"/users/soundcloud:users:{BIG}/tracks"
     pages = walk(api, url, {"linked_partitioning": "true", "limit": 200, "access": ALL_ACCESS})
@@ -888,6 +878,7 @@ def test_serve_without_configuring() -> None:
         session.get(sb.url + f"/users/{JOWY}", headers=headers, timeout=2)
 
 
+@pytest.mark.slow  # other processes
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_command_line(signum: int) -> None:
     proc = subprocess.Popen(

@@ -32,6 +32,7 @@ def test_start_runs_until_stop():
         scdata.get_token()
 
 
+@pytest.mark.slow  # other processes
 def test_sandbox_and_dask_load_on_first_use_from_the_package():
     import importlib
     import subprocess

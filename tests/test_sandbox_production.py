@@ -88,6 +88,7 @@ def test_defaults_are_production_with_ten_per_second_burst_twenty(sb: Sandbox) -
     assert sb.count("/users/*", status=429) == answers.count(429)  # the log has the status
 
 
+@pytest.mark.slow  # paced at the real rate by design
 def test_a_client_at_five_per_second_is_never_throttled(sb: Sandbox, api: requests.Session) -> None:
     sb.request_rate, sb.request_burst = 10.0, 2  # a small burst: only the rate can save it
     for _ in range(8):
@@ -162,6 +163,7 @@ def test_throttle_mode_403_sends_the_cloudfront_page(sb: Sandbox, api: requests.
     assert sb.count(status=403, cause="throttle") == 1
 
 
+@pytest.mark.slow  # waits real seconds by design
 def test_throttle_block_walls_the_ip_after_a_403_trip(sb: Sandbox, api: requests.Session) -> None:
     sb.request_rate, sb.request_burst, sb.throttle_mode, sb.throttle_block = 50.0, 1, "403", 0.5
     api.get(f"{sb.url}/users/{JOWY}")
@@ -174,6 +176,7 @@ def test_throttle_block_walls_the_ip_after_a_403_trip(sb: Sandbox, api: requests
 
 
 # -- blocked IP, incident (§1.1) -----------------------------------------------------------------
+@pytest.mark.slow  # waits real seconds by design
 def test_block_ip_walls_api_and_token_endpoint(sb: Sandbox, api: requests.Session) -> None:
     sb.block_ip(0.6)
     cloudfront_checks(api.get(f"{sb.url}/users/{JOWY}"))
@@ -188,6 +191,7 @@ def test_block_ip_walls_api_and_token_endpoint(sb: Sandbox, api: requests.Sessio
     assert grant(sb).status_code == 200
 
 
+@pytest.mark.slow  # waits real seconds by design
 def test_incident_answers_429_to_everything(sb: Sandbox, api: requests.Session) -> None:
     sb.request_rate = 0
     sb.incident(0.5)
@@ -201,6 +205,7 @@ def test_incident_answers_429_to_everything(sb: Sandbox, api: requests.Session) 
 
 
 # -- token endpoint (§1.2, §1.8) -----------------------------------------------------------------
+@pytest.mark.slow  # waits real seconds by design
 def test_ip_window_counts_failed_attempts_and_slides() -> None:
     recorded = sample("issue212_token_429_by_ip_2022.json")["body"]
     with Sandbox(artists=0, token_ip_limit=3, token_ip_window=1.0) as sb:
@@ -236,6 +241,7 @@ def test_app_window_answers_rate_limit_exceeded() -> None:
         assert sb.token_budget == 2 and sb.token_window_used("app") == 3
 
 
+@pytest.mark.slow  # waits real seconds by design
 @pytest.mark.parametrize(
     ("kind", "status", "check"),
     [
@@ -258,6 +264,7 @@ def test_token_outage_kinds(kind: str, status: int, check: Any) -> None:
         assert grant(sb).status_code == 200
 
 
+@pytest.mark.slow  # waits real seconds by design
 def test_token_outage_timeout_holds_then_drops_the_connection() -> None:
     with Sandbox(artists=0) as sb:
         sb.token_outage(5, kind="timeout", hold=0.8)
@@ -527,6 +534,7 @@ def test_bad_spells_are_refused_by_name() -> None:
         Sandbox(artists=0, token_ip_limit=-1)
 
 
+@pytest.mark.slow  # other processes
 def test_command_line_production_flags() -> None:
     proc = subprocess.Popen(
         [sys.executable, "-m", "scdata.sandbox", "--artists", "0", "--request-rate", "0.5",

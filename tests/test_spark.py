@@ -10,9 +10,15 @@ import pytest
 
 import scdata
 
+from .conftest import extra_reason, need_program
+
+pytest.importorskip("pyspark", reason=extra_reason("spark"))
+pytestmark = pytest.mark.slow  # a JVM starts
+
 
 @pytest.fixture(scope="module")
 def spark() -> Iterator[object]:
+    need_program("java")
     from pyspark.sql import SparkSession
 
     with warnings.catch_warnings():

@@ -48,6 +48,7 @@ def assert_one_request_per_pause(sb: Sandbox, throttled: int, backoff: float = B
         assert gap >= JITTER[0] * backoff * 2 ** (k - 1) - 0.02, (k, gap)
 
 
+@pytest.mark.slow  # waits real seconds by design
 def test_eight_threads_pause_together_and_one_probe_per_pause(sandbox, cache_dir, caplog):
     client = make_client(sandbox, cache_dir, cache="memory", rate_limit=0, throttle_backoff=BACKOFF)
     ids = user_ids(sandbox, 8)
@@ -78,6 +79,7 @@ def test_eight_threads_pause_together_and_one_probe_per_pause(sandbox, cache_dir
     assert len(pauses) == 3  # one WARNING per pause, not one per worker
 
 
+@pytest.mark.slow  # waits real seconds by design
 @pytest.mark.parametrize("shape", ["edge", "text", "standard", "plays", "bucket"])
 def test_any_429_body_is_throttling_and_clears_after_one_pause(sandbox, cache_dir, shape):
     client = make_client(sandbox, cache_dir, rate_limit=0, throttle_backoff=BACKOFF)
@@ -88,6 +90,7 @@ def test_any_429_body_is_throttling_and_clears_after_one_pause(sandbox, cache_di
     assert time.monotonic() - started >= 0.2
 
 
+@pytest.mark.slow  # waits real seconds by design
 def test_cloudfront_403_is_throttling_and_raises_blocked_error(sandbox, cache_dir):
     client = make_client(sandbox, cache_dir, throttle_backoff=BACKOFF, max_retry_wait=1)
     sandbox.fail(path="/users/*", status=403, html=True, times=1000)
@@ -114,6 +117,7 @@ def test_api_json_403_stays_a_final_api_error(sandbox, cache_dir):
     assert not client.session.scdata_throttle.state.read().get("paused_until")
 
 
+@pytest.mark.slow  # waits real seconds by design
 def test_429_gives_up_at_the_cap_after_backing_off(sandbox, cache_dir):
     client = make_client(sandbox, cache_dir, throttle_backoff=BACKOFF, max_retry_wait=2)
     sandbox.rate_limit(path="*", times=1000, shape="text")
@@ -128,6 +132,7 @@ def test_429_gives_up_at_the_cap_after_backing_off(sandbox, cache_dir):
     assert "waited" in message and "SCDATA_RATE_LIMIT" in message
 
 
+@pytest.mark.slow  # waits real seconds by design
 def test_pace_is_halved_after_throttling_and_recovers_gradually(sandbox, cache_dir):
     client = make_client(sandbox, cache_dir, cache="memory", rate_limit=10, throttle_backoff=0.1)
     ids = user_ids(sandbox, 21)
@@ -148,6 +153,7 @@ def test_pace_is_halved_after_throttling_and_recovers_gradually(sandbox, cache_d
     assert client.session.scdata_throttle.state.read()["factor"] == pytest.approx(0.52 + 0.2)
 
 
+@pytest.mark.slow  # waits real seconds by design
 def test_rate_limit_zero_disables_the_pace_not_the_back_off(sandbox, cache_dir):
     client = make_client(sandbox, cache_dir, rate_limit=0, throttle_backoff=BACKOFF)
     ids = user_ids(sandbox, 12)

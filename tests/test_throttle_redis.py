@@ -7,14 +7,15 @@ import sys
 from pathlib import Path
 
 import pytest
-import redis
 
 import scdata
 from scdata.cli.cache import cache_report
 
-from .conftest import run_together
+from .conftest import extra_reason, run_together
 from .redis_server import redis_server
 from .test_throttle import PROCESS_CODE, assert_one_request_per_pause, user_ids, worker_envs
+
+redis = pytest.importorskip("redis", reason=extra_reason("redis"))
 
 PASSWORD = "CapS-Pa55word"
 
@@ -45,6 +46,7 @@ def test_processes_sharing_redis_pause_together(sandbox, redis_url, tmp_path):
     )
 
 
+@pytest.mark.slow  # other processes
 def test_redis_password_with_capitals_works_and_is_masked(sandbox, tmp_path):
     with redis_server() as url:
         redis.Redis.from_url(url).config_set("requirepass", PASSWORD)

@@ -126,7 +126,7 @@ def cut_chunked(handler: BaseHTTPRequestHandler) -> None:
 @pytest.fixture
 def proxy(sandbox: Sandbox) -> Iterator[Proxy]:
     server = Proxy(sandbox.url)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
     thread.start()
     yield server
     server.shutdown()
@@ -155,6 +155,7 @@ def run_with_deadline(call: Callable[[], object], seconds: float) -> object:
     return outcome[0]
 
 
+@pytest.mark.slow  # waits real seconds by design
 @pytest.mark.parametrize("retry_after", ["0", "Wed, 21 Oct 2015 07:28:00 GMT"])
 def test_retry_after_zero_or_past_still_pauses_and_counts_against_the_cap(
     sandbox, proxy, cache_dir, retry_after
@@ -169,6 +170,7 @@ def test_retry_after_zero_or_past_still_pauses_and_counts_against_the_cap(
     assert 2 <= proxy.count("/users/*") <= 6
 
 
+@pytest.mark.slow  # waits real seconds by design
 def test_retry_after_is_honoured_when_present(sandbox, proxy, cache_dir):
     client = proxied(sandbox, proxy, cache_dir, throttle_backoff=30, max_retry_wait=10)
     user_id = sandbox.catalog.users()[0]["id"]
@@ -194,6 +196,7 @@ def test_broken_gzip_is_retried(sandbox, proxy, cache_dir):
     assert proxy.count("/users/*/tracks") == 2
 
 
+@pytest.mark.slow  # waits real seconds by design
 def test_mid_body_drops_that_persist_raise_api_error_and_compat_returns_none(
     sandbox, proxy, cache_dir, monkeypatch, caplog
 ):

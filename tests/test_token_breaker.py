@@ -28,6 +28,7 @@ def make_client(sb: Sandbox, cache_dir, **kw) -> scdata.Client:
     return scdata.Client(**sb.client_settings, cache_dir=cache_dir, **kw)
 
 
+@pytest.mark.slow  # waits real seconds by design
 def test_eight_threads_during_an_outage_send_one_token_request(sandbox, cache_dir):
     client = make_client(sandbox, cache_dir, token_cooldown=30)
     sandbox.token_fault(status=500, times=100)
@@ -84,6 +85,7 @@ def test_cooldown_error_says_when_and_why_without_secrets(sandbox, cache_dir):
     assert sandbox.count(TOKEN_PATH) == 1
 
 
+@pytest.mark.slow  # waits real seconds by design
 def test_cooldown_expires_then_one_new_attempt_and_it_doubles_while_failing(sandbox, cache_dir):
     client = make_client(sandbox, cache_dir, token_cooldown=0.4)
     sandbox.token_fault(status=500, times=2)
@@ -192,6 +194,7 @@ def test_breaker_is_shared_by_two_processes_on_one_cache_dir(sandbox, cache_dir)
 
 
 # -- refresh: one client-authentication method -------------------------------------------------
+@pytest.mark.slow  # waits real seconds by design
 def test_refresh_sends_credentials_in_the_form_only(cache_dir):
     with Sandbox(token_ttl=1, artists=0) as sb:  # renewed 0.1 s before expiry
         client = make_client(sb, cache_dir)
@@ -228,6 +231,7 @@ def test_refresh_request_shape_with_a_secret_and_with_authorization_only(cache_d
                 assert refresh.form == {"grant_type": "refresh_token", "refresh_token": "refresh-1"}
 
 
+@pytest.mark.slow  # waits real seconds by design
 def test_refused_refresh_falls_back_with_one_warning_and_a_count(cache_dir, caplog, monkeypatch):
     monkeypatch.setattr(scdata.http.auth, "_fallback_warned", False)
     with Sandbox(token_ttl=1, artists=0) as sb:
@@ -249,6 +253,7 @@ def test_refused_refresh_falls_back_with_one_warning_and_a_count(cache_dir, capl
         assert "HTTP 400 invalid_grant (refresh_token)" not in report["token breaker"]
 
 
+@pytest.mark.slow  # waits real seconds by design
 def test_refresh_failing_by_outage_does_not_fall_back(cache_dir):
     with Sandbox(token_ttl=1, artists=0) as sb:
         client = make_client(sb, cache_dir, token_cooldown=30)

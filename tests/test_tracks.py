@@ -52,6 +52,7 @@ def test_iter_tracks_limit(sandbox_env, sandbox):
     assert len(list(scdata.iter_tracks("jowymusic", limit=7))) == 7
 
 
+@pytest.mark.slow  # a 10,000-track walk
 def test_ten_thousand_tracks_in_fifty_one_pages(client, sandbox):
     tracks = list(client.iter_tracks("big-catalog"))
     assert len(tracks) == sandbox.catalog.user("big-catalog")["track_count"]

@@ -58,7 +58,7 @@ def token_server() -> Iterator[TokenServer]:
 
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     state.append(TokenServer(f"http://127.0.0.1:{httpd.server_address[1]}/oauth/token"))
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.01,), daemon=True)
     thread.start()
     try:
         yield state[0]

@@ -147,7 +147,7 @@ class Sandbox(ProductionControls):
         self._url = f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"
         self._server = server
         self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True,
+            target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True,
             name=f"scdata-sandbox-{port}",
         )  # fmt: skip
         self._thread.start()
