@@ -6,6 +6,7 @@ import threading
 
 import pytest
 
+import scdata
 import scdata._client
 from scdata.sandbox import Sandbox
 
@@ -27,6 +28,15 @@ class RecordingBar:
 
     def close(self) -> None:
         self.closed = True
+
+
+@pytest.fixture
+def client(sandbox, cache_dir):
+    """Pacing is not what these tests are about: the emulator's app limit is raised to 60/s and
+    the client paces at 50/s, below it, so 50 pages take a second, not six."""
+    sandbox.request_rate = 60
+    with scdata.Client(**sandbox.client_settings, cache_dir=cache_dir, rate_limit=50) as c:
+        yield c
 
 
 @pytest.fixture
