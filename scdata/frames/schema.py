@@ -602,7 +602,7 @@ import scdata
 tracks = scdata.tracks_df(["jowymusic", "bjork-unicode"])
 users = scdata.users_df(tracks["user_urn"].dropna().unique().tolist())
 counts = users[["urn", "followers_count", "followings_count", "track_count"]]
-tracks = tracks.merge(counts.add_prefix("user_"), on="user_urn", validate="many_to_one")
+tracks = tracks.merge(counts.add_prefix("user_"), on="user_urn", how="left", validate="many_to_one")
 tracks[["title", "user_username", "user_followers_count"]]
 ```
 
