@@ -21,6 +21,8 @@ import scdata.sandbox
 from .conftest import REPO
 from .test_cli import SCRIPT, run, stderr_on_a_terminal
 
+pytestmark = pytest.mark.slow  # each test runs the console script in a subprocess (1-4 s each)
+
 cli = importlib.import_module("scdata.cli.main")  # `scdata.cli.main` is also the function
 
 

@@ -12,6 +12,8 @@ import pytest
 
 from .conftest import REPO
 
+pytestmark = pytest.mark.slow  # each test starts a fresh interpreter to see the warnings
+
 MOVED = [
     ("from scdata.schema import TRACK_COLUMNS, ParseWarning, SCHEMA_VERSION",
      "scdata.schema", "scdata.frames.schema"),
