@@ -25,11 +25,10 @@ from .http.refs import parse_user
 from .storage.pages import PageStore, StoredPage
 
 P = TypeVar("P")  # a page: a list of dicts or a typed table
+
+
 # PageStore has no delete: a copy that expired at the epoch stands for "no copy" (never used,
 # not even offline; Redis drops it at once, ``clear(expired_only=True)`` purges it elsewhere)
-_DROPPED = StoredPage(pa.table({}), None, 0.0)
-
-
 class TrackPages:
     """Walks a user's track pages for one client.
 
@@ -123,13 +122,13 @@ class TrackPages:
         if self.store is None or options.refresh:
             return None
         stored = self.store.get(url)
-        if stored is None or stored.expires <= 0 or not (stored.fresh() or options.offline):
+        if stored is None or not (stored.fresh() or options.offline):
             return None
         return stored
 
     def _drop_copy(self, url: str) -> None:
         if self.store is not None:
-            self.store.put(url, _DROPPED)
+            self.store.delete(url)
 
     def _discard(self, url: str) -> None:
         """Remove the page at ``url`` from the HTTP cache and the page store."""

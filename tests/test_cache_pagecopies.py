@@ -102,3 +102,23 @@ def test_a_garbage_copy_in_memory_is_a_miss():
     store.put("https://api/expiry", StoredPage(pa.table({"a": [1]}), None, math.nan))
     assert store.get("https://api/ok") is good
     assert [store.get(f"https://api/{k}") for k in ("table", "link", "expiry")] == [None] * 3
+
+
+@pytest.mark.parametrize("kind", ["memory", "sqlite", "redis"])
+def test_delete_drops_one_copy_and_keeps_the_others(kind, tmp_path, request):
+    if kind == "memory":
+        store = MemoryPageStore(namespace="v2")
+    elif kind == "sqlite":
+        from scdata.storage.pages import SQLitePageStore
+
+        store = SQLitePageStore(tmp_path / PAGES_FILE, namespace="v2")
+    else:
+        url = request.getfixturevalue("redis_url")
+        store = RedisPageStore(redis.Redis.from_url(url), namespace="v2")
+    page = StoredPage(pa.table({"urn": ["soundcloud:tracks:1"]}), None, time.time() + 60)
+    store.put("https://api/a", page)
+    store.put("https://api/b", page)
+    store.delete("https://api/a")
+    store.delete("https://api/never-stored")  # no copy: nothing to do, no error
+    assert store.get("https://api/a") is None
+    assert store.get("https://api/b").table.equals(page.table)

@@ -95,6 +95,10 @@ class PageStore(Protocol):
 
     def put(self, url: str, page: StoredPage) -> None: ...
 
+    def delete(self, url: str) -> None:
+        """Drop the copy of ``url``, if any (its page was refetched or rejected)."""
+        ...
+
     def clear(self, *, expired_only: bool = False) -> int: ...
 
     def __len__(self) -> int: ...
@@ -130,6 +134,10 @@ class MemoryPageStore:
                 doomed = [k for k, p in self._pages.items() if p.expires <= cutoff]
                 for key in doomed[: cachefile.PURGE_BATCH]:
                     del self._pages[key]
+
+    def delete(self, url: str) -> None:
+        with self._lock:
+            self._pages.pop(page_key(self.namespace, url), None)
 
     def clear(self, *, expired_only: bool = False) -> int:
         with self._lock:
@@ -206,6 +214,14 @@ class SQLitePageStore:
         except sqlite3.Error as exc:
             self.file.failed(exc, writing=True)
 
+    def delete(self, url: str) -> None:
+        if not self.file.writable:
+            return
+        try:
+            self._db().execute("DELETE FROM pages WHERE key = ?", (page_key(self.namespace, url),))
+        except sqlite3.Error as exc:
+            self.file.failed(exc, writing=True)
+
     def clear(self, *, expired_only: bool = False) -> int:
         """Delete copies; raises ``sqlite3.Error`` when the file can't be written."""
         if expired_only:
@@ -272,6 +288,9 @@ class RedisPageStore:
             # kept as long as requests-cache keeps the HTTP entry (its TTL offset), for offline
             pipe.expireat(key, int(page.expires + REDIS_KEEP_EXPIRED) + 1)
             pipe.execute()
+
+    def delete(self, url: str) -> None:
+        self._redis.delete(self._key(url))
 
     def clear(self, *, expired_only: bool = False) -> int:
         if expired_only:
