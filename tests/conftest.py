@@ -181,3 +181,12 @@ def run_together(code: str, envs: list[dict[str, str]], timeout: float = 180) ->
         assert proc.returncode == 0, err
         assert "database is locked" not in err
     return [out for out, _ in outs]
+
+
+@pytest.fixture(scope="module")
+def redis_url() -> Iterator[str]:
+    """A real redis-server for the module's tests (skips with a reason without one)."""
+    from .redis_server import redis_server
+
+    with redis_server() as url:
+        yield url

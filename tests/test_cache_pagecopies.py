@@ -17,7 +17,6 @@ import pytest
 
 from scdata.storage.pages import PAGES_FILE, MemoryPageStore, RedisPageStore, StoredPage, decode
 
-from .redis_server import redis_server
 from .test_auth import make_client
 
 try:
@@ -26,12 +25,6 @@ except ImportError:  # the Redis tests skip (redis_url) and never use it
     redis = None
 
 GARBAGE = b"\xff\xfe not arrow \x00" * 20
-
-
-@pytest.fixture(scope="module")
-def redis_url():
-    with redis_server() as url:
-        yield url
 
 
 def test_a_garbage_copy_in_sqlite_is_a_miss_rebuilt_without_a_request(sandbox, cache_dir):

@@ -14,15 +14,9 @@ import scdata
 from scdata.sandbox import Sandbox
 
 from .conftest import extra_reason, run_together
-from .redis_server import redis_server
+from .test_token_breaker import ASK_FOR_A_TOKEN
 
 redis = pytest.importorskip("redis", reason=extra_reason("redis"))
-
-
-@pytest.fixture(scope="module")
-def redis_url():
-    with redis_server() as url:
-        yield url
 
 
 @pytest.fixture(autouse=True)
@@ -154,17 +148,7 @@ def test_sqlite_default_works_without_the_redis_package(sandbox, tmp_path):
 @pytest.mark.slow  # three interpreters on a loaded machine
 def test_token_breaker_is_shared_by_processes_on_one_redis(sandbox, redis_url, tmp_path):
     sandbox.token_fault(status=500, times=100)
-    code = (
-        "import os\n"
-        "os.environ['SCDATA_TOKEN_COOLDOWN'] = '30'\n"
-        "try:\n"
-        "    scdata.get_token()\n"
-        "    print('ok')\n"
-        "except scdata.TokenCooldownError:\n"
-        "    print('cooldown')\n"
-        "except scdata.AuthError:\n"
-        "    print('failed')\n"
-    )
+    code = "import os\nos.environ['SCDATA_TOKEN_COOLDOWN'] = '30'\n" + ASK_FOR_A_TOKEN
     outs = sorted(run_workers(code, sandbox, redis_url, tmp_path, n=3))
     assert outs == ["cooldown", "cooldown", "failed"]
     assert sandbox.count("/oauth/token") == 1

@@ -20,12 +20,6 @@ redis = pytest.importorskip("redis", reason=extra_reason("redis"))
 PASSWORD = "CapS-Pa55word"
 
 
-@pytest.fixture(scope="module")
-def redis_url():
-    with redis_server() as url:
-        yield url
-
-
 @pytest.fixture(autouse=True)
 def empty_redis(redis_url):
     redis.Redis.from_url(redis_url).flushdb()

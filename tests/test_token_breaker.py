@@ -174,18 +174,21 @@ def test_api_401_to_fresh_tokens_renews_once_then_auth_error(sandbox, cache_dir)
     assert sandbox.count("/resolve") == 3
 
 
+ASK_FOR_A_TOKEN = (  # a worker process: what one token request came to
+    "try:\n"
+    "    scdata.get_token()\n"
+    "    print('ok')\n"
+    "except scdata.TokenCooldownError:\n"
+    "    print('cooldown')\n"
+    "except scdata.AuthError:\n"
+    "    print('failed')\n"
+)
+
+
 @pytest.mark.slow  # two interpreters on a loaded machine
 def test_breaker_is_shared_by_two_processes_on_one_cache_dir(sandbox, cache_dir):
     sandbox.token_fault(status=500, times=100)
-    code = (
-        "try:\n"
-        "    scdata.get_token()\n"
-        "    print('ok')\n"
-        "except scdata.TokenCooldownError:\n"
-        "    print('cooldown')\n"
-        "except scdata.AuthError:\n"
-        "    print('failed')\n"
-    )
+    code = ASK_FOR_A_TOKEN
     env = {**os.environ, **sandbox.env, "SCDATA_CACHE_DIR": str(cache_dir),
            "SCDATA_TOKEN_COOLDOWN": "30"}  # fmt: skip
     outs = sorted(out.strip() for out in run_together(code, [env, env]))
