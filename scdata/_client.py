@@ -8,20 +8,21 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import Any, Literal, overload
 
 import pandas as pd
 import pyarrow as pa
 
 from ._checks import check_access, check_count
-from ._fanout import DEFAULT_WORKERS, run_all, user_refs
+from ._collect import Collector
+from ._fanout import DEFAULT_WORKERS, run_all
+from ._lookups import LookupsMixin
 from ._progress import counted, progress_bar, progress_enabled
+from ._resources import COLLECTIONS
 from ._walk import TrackPages
 from .config import Settings, mask_url
 from .errors import ArgumentError
-from .frames.convert import concat_tracks, table_to_frame, users_frame
-from .frames.schema import SCHEMA_VERSION, TRACK_COLUMNS
+from .frames.schema import SCHEMA_VERSION
 from .http.auth import TokenManager
 from .http.endpoints import FetchOptions, SoundCloudAPI
 from .http.refs import UserRef, parse_user
@@ -30,7 +31,7 @@ from .storage.backends import page_store, shared_state, token_store
 from .storage.redis_store import RedisConnection
 
 
-class Client:
+class Client(LookupsMixin):
     """A SoundCloud client: credentials, token, HTTP cache and the data functions.
 
     Every keyword left out comes from the environment (see the README's configuration table).
@@ -75,6 +76,7 @@ class Client:
         self._session: SoundCloudSession | None = None
         self._api: SoundCloudAPI | None = None
         self._pages: TrackPages | None = None
+        self._collector: Collector | None = None
         self._redis = RedisConnection(self.settings.cache)
 
     # -- the parts, built on first use ---------------------------------------------------------
@@ -301,6 +303,7 @@ class Client:
         *,
         raw: Literal[False] = False,
         access: str | None = "all",
+        errors: str = "raise",
         workers: int = DEFAULT_WORKERS,
         offline: bool | None = None,
         refresh: bool | None = None,
@@ -315,6 +318,7 @@ class Client:
         *,
         raw: Literal[True],
         access: str | None = "all",
+        errors: str = "raise",
         workers: int = DEFAULT_WORKERS,
         offline: bool | None = None,
         refresh: bool | None = None,
@@ -329,6 +333,7 @@ class Client:
         *,
         raw: bool,
         access: str | None = "all",
+        errors: str = "raise",
         workers: int = DEFAULT_WORKERS,
         offline: bool | None = None,
         refresh: bool | None = None,
@@ -342,6 +347,7 @@ class Client:
         *,
         raw: bool = False,
         access: str | None = "all",
+        errors: str = "raise",
         workers: int = DEFAULT_WORKERS,
         offline: bool | None = None,
         refresh: bool | None = None,
@@ -361,6 +367,9 @@ class Client:
             Every track, blocked ones included, so the rows match ``track_count``; the
             ``access`` column says which are ``playable``, ``preview`` or ``blocked``. Some
             levels (``"playable,preview"``), or ``None`` for the API's default.
+        errors : {"raise", "skip"}, default "raise"
+            ``"skip"`` leaves out a user that fails (invalid, not found, a list that errors
+            after retries) and lists it in ``df.attrs["scdata"]["failures"]``.
         workers : int, default 8
             Users fetched at once.
         offline, refresh, progress : bool, optional
@@ -370,14 +379,17 @@ class Client:
         -------
         pandas.DataFrame
             The columns of ``docs/columns.md`` (``scdata.frames.schema.TRACK_COLUMNS``), the same
-            for 0 or 100,000 rows; ``df.attrs["fetched_at"]`` is the UTC fetch time.
+            for 0 or 100,000 rows; ``df.attrs["fetched_at"]`` is the UTC fetch time, and
+            ``df.attrs["scdata"]`` says per user whether the walk reached the end of the list
+            and compares the rows with ``track_count`` when the profile is known.
 
         Raises
         ------
         UserNotFoundError
             A user does not exist (no empty frame instead).
         InvalidUserError, ValueError
-            A bad user, an empty list, a user listed twice, a bad ``limit``.
+            A bad user, an empty list, a bad ``limit``. A user named twice (in any two
+            forms) is fetched once.
 
         Examples
         --------
@@ -397,46 +409,18 @@ class Client:
         jowymusic        3331524
         Name: playback_count, dtype: Int64
         """
-        refs = user_refs(users)
-        limit = check_count("limit", limit, minimum=1, allow_none=True)
-        access = check_access(access)
-        options = self._options(offline, refresh)
-        fetched_at = datetime.now(UTC)
-        urns = self._urns(refs, options, workers)
-        show = progress_enabled(progress)
-        # the totals cost one request per unseen user: fetch them concurrently, like the pages
-        expected = (
-            run_all(lambda urn: self._expected(urn, limit, options), urns, workers)
-            if show
-            else [None]
-        )
-        total = None if None in expected else sum(n for n in expected if n is not None)
-        bar = progress_bar(total, "tracks", show)
-
-        def raw_tracks(urn: str) -> list[dict[str, Any]]:
-            pages = counted(self.pages.dicts(urn, limit, options, access), bar, len)
-            return [t for page in pages for t in page]
-
-        def table(urn: str) -> pa.Table:  # the bar moves page by page, not user by user
-            pages = counted(self.pages.tables(urn, limit, options, access), bar, _rows)
-            return concat_tracks(pages, distinct=True)  # the walk drops a urn seen before
-
-        try:
-            if raw:
-                return [t for tracks in run_all(raw_tracks, urns, workers) for t in tracks]
-            tables = run_all(table, urns, workers)
-        finally:
-            bar.close()
-        # keeps every user's record of unreadable values (one user's table is already whole)
-        table = tables[0] if len(tables) == 1 else concat_tracks(tables)
-        frame = table_to_frame(table, TRACK_COLUMNS)
-        frame.attrs["fetched_at"] = fetched_at.isoformat()
-        return frame
+        tracks = COLLECTIONS["tracks"]
+        return self.collector.frame(
+            lambda item: tracks, users, ("users",), "users", limit=limit, errors=errors,
+            workers=workers, offline=offline, refresh=refresh, progress=progress, raw=raw,
+            params={"access": check_access(access)},
+        )  # fmt: skip
 
     def users_df(
         self,
         users: str | int | list[str | int],
         *,
+        errors: str = "raise",
         workers: int = DEFAULT_WORKERS,
         offline: bool | None = None,
         refresh: bool | None = None,
@@ -446,7 +430,10 @@ class Client:
         Parameters
         ----------
         users : str, int or list of them
-            Usernames, ids, URNs or profile URLs; rows come in that order.
+            Usernames, ids, URNs or profile URLs; rows come in that order. Users known by id
+            or URN are fetched in batches (``/users?urns=``, ``SCDATA_BATCH_SIZE`` a request).
+        errors : {"raise", "skip"}, default "raise"
+            ``"skip"`` leaves out a user that fails, listed in ``df.attrs["scdata"]["failures"]``.
 
         Raises
         ------
@@ -462,13 +449,7 @@ class Client:
         0               JOWY          347
         1  Big Catalog Radio        10000
         """
-        refs = user_refs(users)
-        options = self._options(offline, refresh)
-        fetched_at = datetime.now(UTC)
-        self._urns(refs, options, workers)  # rejects one user named twice
-        frame = users_frame(run_all(lambda ref: self.api.user(ref, options), refs, workers))
-        frame.attrs["fetched_at"] = fetched_at.isoformat()
-        return frame
+        return self._users_frame(users, errors, workers, offline, refresh)
 
     # -- lifecycle -------------------------------------------------------------------------------
     def close(self) -> None:

@@ -5,12 +5,16 @@ Each one has the signature and the docstring of the :class:`scdata.Client` metho
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any, Literal, overload
+import functools
+from collections.abc import Callable, Iterator
+from typing import Any, Concatenate, Literal, ParamSpec, TypeVar, overload
 
 import pandas as pd
 
 from ._client import Client, default_client
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def iter_tracks(
@@ -34,6 +38,7 @@ def tracks_df(
     *,
     raw: Literal[False] = False,
     access: str | None = "all",
+    errors: str = "raise",
     workers: int = 8,
     offline: bool | None = None,
     refresh: bool | None = None,
@@ -48,6 +53,7 @@ def tracks_df(
     *,
     raw: Literal[True],
     access: str | None = "all",
+    errors: str = "raise",
     workers: int = 8,
     offline: bool | None = None,
     refresh: bool | None = None,
@@ -62,6 +68,7 @@ def tracks_df(
     *,
     raw: bool,
     access: str | None = "all",
+    errors: str = "raise",
     workers: int = 8,
     offline: bool | None = None,
     refresh: bool | None = None,
@@ -75,13 +82,14 @@ def tracks_df(
     *,
     raw: bool = False,
     access: str | None = "all",
+    errors: str = "raise",
     workers: int = 8,
     offline: bool | None = None,
     refresh: bool | None = None,
     progress: bool | None = None,
 ) -> pd.DataFrame | list[dict[str, Any]]:
     return default_client().tracks_df(
-        users, limit, raw=raw, access=access, workers=workers, offline=offline,
+        users, limit, raw=raw, access=access, errors=errors, workers=workers, offline=offline,
         refresh=refresh, progress=progress,
     )  # fmt: skip
 
@@ -89,11 +97,42 @@ def tracks_df(
 def users_df(
     users: str | int | list[str | int],
     *,
+    errors: str = "raise",
     workers: int = 8,
     offline: bool | None = None,
     refresh: bool | None = None,
 ) -> pd.DataFrame:
-    return default_client().users_df(users, workers=workers, offline=offline, refresh=refresh)
+    return default_client().users_df(
+        users, errors=errors, workers=workers, offline=offline, refresh=refresh
+    )
+
+
+def _forward(method: Callable[Concatenate[Client, P], R]) -> Callable[P, R]:
+    """A module-level function calling ``method`` on the default client (same signature)."""
+
+    @functools.wraps(method)
+    def function(*args: P.args, **kwargs: P.kwargs) -> R:
+        return method(default_client(), *args, **kwargs)
+
+    return function
+
+
+collection_df = _forward(Client.collection_df)
+playlists_df = _forward(Client.playlists_df)
+playlist_tracks_df = _forward(Client.playlist_tracks_df)
+likes_df = _forward(Client.likes_df)
+reposts_df = _forward(Client.reposts_df)
+followers_df = _forward(Client.followers_df)
+followings_df = _forward(Client.followings_df)
+favoriters_df = _forward(Client.favoriters_df)
+reposters_df = _forward(Client.reposters_df)
+comments_df = _forward(Client.comments_df)
+related_tracks_df = _forward(Client.related_tracks_df)
+related_artists_df = _forward(Client.related_artists_df)
+web_profiles_df = _forward(Client.web_profiles_df)
+resolve = _forward(Client.resolve)
+lookup_tracks = _forward(Client.lookup_tracks)
+lookup_playlists = _forward(Client.lookup_playlists)
 
 
 for _function, _method in (

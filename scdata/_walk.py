@@ -1,9 +1,9 @@
-"""A user's tracks, page by page: as API dicts, or as typed Arrow tables kept beside the cache.
+"""Any list of the API, page by page: as API dicts, or as typed Arrow tables kept by the cache.
 
-Both walks share :meth:`~scdata.http.endpoints.SoundCloudAPI.walk` (cursor rules, loop and
-no-progress
-detection) and stop after ``limit`` tracks. A walk that finds no track at all checks that the
-user exists: SoundCloud has answered an empty list for users that do not exist (API issue #121).
+A user's tracks, followers, a track's comments: both walks share
+:meth:`~scdata.http.endpoints.SoundCloudAPI.walk` (``next_href`` rules, loop and no-progress
+detection) and stop after ``limit`` items. A walk of a user's tracks that finds none checks that
+the user exists: SoundCloud has answered an empty list for users that do not exist (#121).
 
 The two views of a page stay consistent: a page fetched from the network as dicts
 (``iter_tracks``, ``raw=True``, ``refresh=True``) drops its typed copy, and a page rejected
@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 import pyarrow as pa
 
-from .frames.convert import tracks_page_table
+from .frames.convert import page_table
 from .http.endpoints import FetchOptions, Page, SoundCloudAPI, keep_dicts
 from .http.refs import parse_user
 from .storage.pages import PageStore, StoredPage
@@ -27,10 +27,22 @@ from .storage.pages import PageStore, StoredPage
 P = TypeVar("P")  # a page: a list of dicts or a typed table
 
 
-# PageStore has no delete: a copy that expired at the epoch stands for "no copy" (never used,
-# not even offline; Redis drops it at once, ``clear(expired_only=True)`` purges it elsewhere)
+@dataclasses.dataclass
+class WalkState:
+    """What a walk learned besides its items: whether it stopped before the list's end.
+
+    ``more`` is true when ``limit`` cut it while SoundCloud had more to give (rows left in
+    the last page, or a ``next_href``); ``pages`` counts the pages read.
+    """
+
+    more: bool = False
+    pages: int = 0
+    next_href: str | None = None
+    note: str = ""
+
+
 class TrackPages:
-    """Walks a user's track pages for one client.
+    """Walks the pages of any list for one client (a user's tracks, followers, comments...).
 
     Parameters
     ----------
@@ -53,43 +65,81 @@ class TrackPages:
         self.api = api
         self.store = store
 
+    # -- a user's tracks (what tracks_df reads) --------------------------------------------------
     def dicts(
         self, urn: str, limit: int | None, options: FetchOptions, access: str | None = None
     ) -> Iterator[list[dict[str, Any]]]:
-        """The pages' ``collection`` lists, at most ``limit`` tracks in all.
-
-        A page that comes from the network drops its typed copy, which is now older than the
-        HTTP cache's (the next typed read rebuilds it from the fresh answer).
-        """
-
-        def fetch(url: str, number: int) -> Page[list[dict[str, Any]]]:
-            page = self.api.dict_page(url, urn, number, options)
-            if page.fetched:
-                self._drop_copy(url)
-            return dataclasses.replace(page, discard=lambda: self._discard(url))
-
-        pages = self.api.walk(self.api.tracks_url(urn, access=access), fetch, keep_dicts)
-        yield from self._at_most(pages, limit, len, lambda page, n: page[:n], urn, options)
+        """The pages' ``collection`` lists of a user's tracks, at most ``limit`` in all."""
+        url = self.api.tracks_url(urn, access=access)
+        return self.list_dicts(url, urn, "tracks", limit, options, check=self._check_exists)
 
     def tables(
         self, urn: str, limit: int | None, options: FetchOptions, access: str | None = None
     ) -> Iterator[pa.Table]:
-        """Typed page tables (final schema), from the page store when a fresh copy is there.
+        """Typed tables of a user's track pages, from the page store when a fresh copy is there."""
+        url = self.api.tracks_url(urn, access=access)
+        return self.list_tables(url, urn, "tracks", limit, options, check=self._check_exists)
 
-        Lazy, like :meth:`dicts`: each page is fetched when asked for (a progress bar moves
-        with it).
+    # -- any list ------------------------------------------------------------------------------
+    def list_dicts(
+        self,
+        first_url: str,
+        owner: str,
+        kind: str,
+        limit: int | None,
+        options: FetchOptions,
+        *,
+        state: WalkState | None = None,
+        check: Callable[[str, FetchOptions], None] | None = None,
+    ) -> Iterator[list[dict[str, Any]]]:
+        """The pages' item lists from ``first_url``, at most ``limit`` items in all.
+
+        ``kind`` is the items' kind (their URNs dedupe the walk). A page that comes from the
+        network drops its typed copy, which is now older than the HTTP cache's (the next typed
+        read rebuilds it from the fresh answer). ``check(owner, options)`` runs when the walk
+        finds nothing at all (it raises when the owner does not exist).
         """
+
+        def fetch(url: str, number: int) -> Page[list[dict[str, Any]]]:
+            page = self.api.dict_page(url, owner, number, options, kind)
+            if page.fetched:
+                self._drop_copy(url)
+            return dataclasses.replace(page, discard=lambda: self._discard(url))
+
+        state = state if state is not None else WalkState()
+        pages = self.api.walk(first_url, _counting(fetch, state), keep_dicts)
+        cut = lambda page, n: page[:n]  # noqa: E731
+        yield from self._at_most(pages, limit, len, cut, owner, options, state, check)
+
+    def list_tables(
+        self,
+        first_url: str,
+        owner: str,
+        kind: str,
+        limit: int | None,
+        options: FetchOptions,
+        *,
+        state: WalkState | None = None,
+        check: Callable[[str, FetchOptions], None] | None = None,
+        build: Callable[[list[Any]], pa.Table] | None = None,
+    ) -> Iterator[pa.Table]:
+        """Typed page tables (final schema) of any list, from the page store when fresh there.
+
+        Lazy, like :meth:`list_dicts`: each page is fetched when asked for (a progress bar
+        moves with it). ``build(items)`` makes a page's table (default: the ``kind`` schema).
+        """
+        make = build if build is not None else (lambda items: page_table(kind, items))
 
         def fetch(url: str, number: int) -> Page[pa.Table]:
             discard = lambda: self._discard(url)  # noqa: E731
             stored = self._stored(url, options)
             if stored is not None:
                 return Page(stored.table, _urns(stored.table), stored.next_href, url, discard)
-            items, next_href, response = self.api.tracks_page(
-                url, urn, number=number, options=options
+            items, next_href, response = self.api.list_page(
+                url, owner, number=number, options=options, what=kind.replace("_", " ")
             )
             try:
-                table = tracks_page_table(items)
+                table = make(items)
             except Exception:
                 self._discard(url)  # parsed but unusable: ask again next time
                 raise
@@ -98,25 +148,29 @@ class TrackPages:
                 self.store.put(url, StoredPage(table, next_href, expires.timestamp()))
             return Page(table, _urns(table), next_href, response.url, discard, fetched=True)
 
-        pages = self.api.walk(self.api.tracks_url(urn, access=access), fetch, _keep_rows)
+        state = state if state is not None else WalkState()
+        pages = self.api.walk(first_url, _counting(fetch, state), _keep_rows)
         rows, cut = (lambda t: t.num_rows), (lambda t, n: t.slice(0, n))
-        yield from self._at_most(pages, limit, rows, cut, urn, options)
+        yield from self._at_most(pages, limit, rows, cut, owner, options, state, check)
 
     def _at_most(
         self, pages: Iterable[P], limit: int | None, size: Callable[[P], int],
-        cut: Callable[[P, int], P], urn: str, options: FetchOptions,
+        cut: Callable[[P, int], P], owner: str, options: FetchOptions, state: WalkState,
+        check: Callable[[str, FetchOptions], None] | None,
     ) -> Iterator[P]:  # fmt: skip
-        """Yield ``pages`` until ``limit`` tracks, cutting the last; no track at all: check."""
+        """Yield ``pages`` until ``limit`` items, cutting the last; nothing at all: ``check``."""
         count = 0
         for page in pages:
             if limit is not None and count + size(page) > limit:
                 page = cut(page, limit - count)
+                state.more = True
             count += size(page)
             yield page
             if limit is not None and count >= limit:
+                state.more = state.more or state.next_href is not None
                 return
-        if count == 0:
-            self._check_exists(urn, options)
+        if count == 0 and check is not None:
+            check(owner, options)
 
     def _stored(self, url: str, options: FetchOptions) -> StoredPage | None:
         if self.store is None or options.refresh:
@@ -137,6 +191,20 @@ class TrackPages:
 
     def _check_exists(self, urn: str, options: FetchOptions) -> None:
         self.api.user(parse_user(urn), options)  # raises UserNotFoundError
+
+
+def _counting(
+    fetch: Callable[[str, int], Page[P]], state: WalkState
+) -> Callable[[str, int], Page[P]]:
+    """``fetch``, recording in ``state`` how many pages were read and the last ``next_href``."""
+
+    def counted(url: str, number: int) -> Page[P]:
+        page = fetch(url, number)
+        state.pages = number
+        state.next_href = page.next_href
+        return page
+
+    return counted
 
 
 def _urns(table: pa.Table) -> list[str | None]:

@@ -18,6 +18,7 @@
 | ``SCDATA_THROTTLE_BACKOFF``  | throttle_backoff | ``15`` s first shared pause when throttled    |
 | ``SCDATA_TOKEN_COOLDOWN``    | token_cooldown   | ``60`` s, no token request after a failure    |
 | ``SCDATA_TIMEOUT``           | timeout          | ``30`` s read timeout (connect: 10 s)         |
+| ``SCDATA_BATCH_SIZE``        | batch_size       | ``50`` items per ``/tracks?urns=`` lookup     |
 
 ``offline`` and ``refresh`` are keywords only (``scdata.Client(offline=True)``), not variables.
 
@@ -113,6 +114,7 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "throttle_backoff": (0.1, 3_600),  # a pause of 0 would retry a throttled API at once
     "token_cooldown": (0, 86_400),
     "timeout": (0, 600),  # 0 means the default, 30 s
+    "batch_size": (1, 200),  # items per /tracks?urns= or /users?urns= request
 }
 
 
@@ -171,6 +173,7 @@ _ENV = {
     "throttle_backoff": ("SCDATA_THROTTLE_BACKOFF", _number(float, "throttle_backoff")),
     "token_cooldown": ("SCDATA_TOKEN_COOLDOWN", _number(float, "token_cooldown")),
     "timeout": ("SCDATA_TIMEOUT", _number(float, "timeout")),
+    "batch_size": ("SCDATA_BATCH_SIZE", _number(int, "batch_size")),
 }
 
 
@@ -240,6 +243,7 @@ class Settings:
     timeout: float
     throttle_backoff: float = 15.0
     token_cooldown: float = 60.0
+    batch_size: int = 50
     offline: bool = False
     refresh: bool = False
 
@@ -285,6 +289,7 @@ class Settings:
             timeout=raw.get("timeout", 30.0) or 30.0,
             throttle_backoff=raw.get("throttle_backoff", 15.0),
             token_cooldown=raw.get("token_cooldown", 60.0),
+            batch_size=raw.get("batch_size", 50),
             offline=bool(overrides.get("offline") or False),
             refresh=bool(overrides.get("refresh") or False),
         )

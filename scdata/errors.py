@@ -4,13 +4,15 @@ The tree (``except SoundCloudError`` catches them all; a second base, in bracket
 built-in ``except`` working)::
 
     SoundCloudError
-    ├── ArgumentError [ValueError] ........ a bad argument: limit, access, workers, a user twice
-    │   └── InvalidUserError .............. a value that cannot name a SoundCloud user
+    ├── ArgumentError [ValueError] ........ a bad argument: limit, access, workers, kind
+    │   └── InvalidReferenceError ......... a value that cannot name what was asked for
+    │       └── InvalidUserError .......... a value that cannot name a SoundCloud user
     ├── ConfigurationError [ValueError] ... a missing or unusable setting
     ├── SchemaError [ValueError] .......... a frame that does not fit its declared columns
     ├── AuthError ......................... the token request failed
     │   └── TokenCooldownError ............ no token request until a cool-down passes
-    ├── UserNotFoundError [LookupError] ... SoundCloud has no such user
+    ├── NotFoundError [LookupError] ....... SoundCloud has no such track or playlist
+    │   └── UserNotFoundError ............. SoundCloud has no such user
     ├── RateLimitError .................... SoundCloud's rate limit did not clear in time
     │   └── BlockedError .................. SoundCloud's edge is blocking this IP
     ├── APIError .......................... an answer scdata cannot use
@@ -118,11 +120,41 @@ class AuthError(SoundCloudError):
         super().__init__(f"{AUTH_FAILED}: {detail}" if detail else AUTH_FAILED)
 
 
-class InvalidUserError(ArgumentError):
+class InvalidReferenceError(ArgumentError):
+    """A value cannot name what the parameter asks for (a user URL given as a track...).
+
+    The message names the parameter, the value, and what it is instead when that is known.
+    """
+
+
+class InvalidUserError(InvalidReferenceError):
     """The value given as a user cannot name a SoundCloud user (names the value)."""
 
 
-class UserNotFoundError(SoundCloudError, LookupError):
+class NotFoundError(SoundCloudError, LookupError):
+    """SoundCloud has no such track or playlist (or user: :class:`UserNotFoundError`).
+
+    Attributes
+    ----------
+    ref : object
+        The item as given (a reference, URL or URN).
+    kind : str
+        ``"tracks"``, ``"playlists"`` or ``"users"``.
+
+    Examples
+    --------
+    >>> print(NotFoundError("soundcloud:tracks:1", "tracks"))
+    SoundCloud has no track soundcloud:tracks:1 (deleted, private, or never existed)
+    """
+
+    def __init__(self, ref: object, kind: str = "tracks") -> None:
+        self.ref = ref
+        self.kind = kind
+        noun = {"tracks": "track", "playlists": "playlist", "users": "user"}.get(kind, kind)
+        super().__init__(f"SoundCloud has no {noun} {ref} (deleted, private, or never existed)")
+
+
+class UserNotFoundError(NotFoundError):
     """SoundCloud has no such user: "No se pudo encontrar al usuario <user> — <what to check>".
 
     The message is the original service's, then what to check next (see :func:`user_hint`);
@@ -150,9 +182,11 @@ class UserNotFoundError(SoundCloudError, LookupError):
 
     def __init__(self, user: object) -> None:
         self.user = user
+        self.ref = user
+        self.kind = "users"
         self.message = f"{USER_NOT_FOUND} {user}"
         self.hint = user_hint(user)
-        super().__init__(f"{self.message} — {self.hint}")
+        Exception.__init__(self, f"{self.message} — {self.hint}")
 
 
 def user_hint(user: object) -> str:

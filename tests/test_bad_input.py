@@ -37,7 +37,6 @@ CASES = [
     ("negative offset", lambda c, p: c.tracks("jowymusic", 10, -5), ValueError, "offset must be an integer from 0 to 1000000, got -5"),
     ("string offset", lambda c, p: c.tracks("jowymusic", 10, "5"), ValueError, "offset must be an integer from 0 to 1000000, got '5'"),
     ("empty list", lambda c, p: c.tracks_df([]), ValueError, "users must name at least one user, got an empty list"),
-    ("duplicate users", lambda c, p: c.users_df(["jowymusic", "bjork-unicode", "jowymusic"]), ValueError, "users[0]='jowymusic' and users[2]='jowymusic'"),
     ("bad user in a list", lambda c, p: c.tracks_df(["jowymusic", "a b"]), scdata.InvalidUserError, "users[1]='a b'"),
     ("zero workers", lambda c, p: c.tracks_df(["jowymusic", "bjork-unicode"], workers=0), ValueError, "workers must be a positive integer, got 0"),
     ("missing directory", lambda c, p: scdata.to_parquet(pd.DataFrame({"a": [1]}), p / "no" / "x.parquet"), FileNotFoundError, "no"),
@@ -58,10 +57,14 @@ def test_the_table_is_long_enough():
     assert len(CASES) >= 20
 
 
-def test_same_user_in_two_forms_is_a_duplicate(client, sandbox):
+def test_same_user_in_two_forms_is_returned_once(client, sandbox):
     user_id = sandbox.catalog.user("jowymusic")["id"]
-    with pytest.raises(ValueError, match=f"soundcloud:users:{user_id} twice"):
-        client.tracks_df(["jowymusic", user_id])
+    once = client.tracks_df("jowymusic", limit=3)
+    twice = client.tracks_df(["jowymusic", user_id, "JowyMusic"], limit=3)
+    assert twice["urn"].tolist() == once["urn"].tolist()
+    assert [i["input"] for i in twice.attrs["scdata"]["inputs"]] == ["jowymusic"]
+    users = client.users_df(["jowymusic", "bjork-unicode", f"soundcloud:users:{user_id}"])
+    assert users["permalink"].tolist() == ["jowymusic", "bjork-unicode"]
 
 
 def test_unicode_username_is_encoded_never_altering_the_path(client, sandbox):

@@ -987,3 +987,29 @@ def empty_users_frame() -> pd.DataFrame:
     (0, Int64Dtype())
     """
     return users_frame([])
+
+
+# --------------------------------------------------------------------------- TEMPORARY (lead)
+# minimal kind-keyed entry points until the frames branch lands (it replaces these)
+def page_table(kind: str, items: list[Any]) -> pa.Table:
+    """The typed table of one API page of ``kind`` items."""
+    spec = {"tracks": _TRACKS, "users": _USERS}[kind]
+    issues = _Issues()
+    table = _finish(_page_to_arrow(items, spec, set(), issues), spec, issues)
+    return issues.attach(table)
+
+
+def concat_pages(
+    kind: str, tables: Iterable[pa.Table], *, distinct: bool = False, dedupe: bool = True
+) -> pa.Table:
+    """Concatenate typed tables of ``kind`` (TEMPORARY lead version)."""
+    tables = list(tables)
+    if not tables:
+        spec = {"tracks": _TRACKS, "users": _USERS}[kind]
+        return spec.final.empty_table()
+    if kind == "tracks" and dedupe:
+        return concat_tracks(tables, distinct=distinct)
+    issues = _Issues()
+    for table in tables:
+        issues.merge(_Issues.of(table))
+    return issues.attach(tables[0] if len(tables) == 1 else pa.concat_tables(tables))

@@ -12,13 +12,19 @@ import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Generic, TypeVar, cast
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 import orjson
 import requests
 from requests_cache import AnyResponse, CachedResponse
 
-from ..errors import APIError, InvalidUserError, OfflineError, UserNotFoundError
+from ..errors import (
+    APIError,
+    InvalidUserError,
+    NotFoundError,
+    OfflineError,
+    UserNotFoundError,
+)
 from ..frames import jsonbody
 from .refs import UserRef
 from .session import SoundCloudSession
@@ -218,13 +224,51 @@ class SoundCloudAPI:
             )
         return urlunsplit((base.scheme, base.netloc, path, target.query, ""))
 
+    # -- resolving ---------------------------------------------------------------------------
+    def resolve_location(
+        self, url: str, options: FetchOptions = CACHED, *, given: object = None
+    ) -> tuple[str, int, str | None]:
+        """What ``/resolve`` says ``url`` names: ``(kind, id, secret_token)``. One cached request.
+
+        The ``Location`` may name the item as ``/tracks/N``, ``/tracks/soundcloud:tracks:N`` or
+        percent-encoded; a 302 without it is read from the body's ``location``. A secret
+        item's ``Location`` carries its ``secret_token``.
+
+        Raises
+        ------
+        NotFoundError
+            ``/resolve`` answers 404 (:class:`UserNotFoundError` is not raised here: the kind
+            is unknown until SoundCloud names it).
+        APIError
+            Any other answer, or a redirect that names nothing scdata knows.
+        """
+        response = self.get("/resolve", {"url": url}, options)
+        if response.status_code == 404:
+            raise NotFoundError(given if given is not None else url, "items")
+        if response.status_code not in REDIRECTS:
+            self.parse(response)  # raises APIError for anything but a redirect
+            raise APIError(
+                "/resolve answered without a redirect",
+                status=response.status_code,
+                url=response.request.path_url,
+                body=response.text,
+            )
+        header, body = response.headers.get("Location"), self._body_location(response)
+        location = header if header and resource_of(header) else body
+        found = resource_of(location) if location else None
+        if found is None:
+            raise APIError(
+                f"/resolve did not name a user, track or playlist for {url}",
+                status=response.status_code,
+                url=response.request.path_url,
+                body=header or body or "",
+            )
+        secret = dict(parse_qsl(urlsplit(location or "").query)).get("secret_token")
+        return found[0], found[1], secret
+
     # -- users -------------------------------------------------------------------------------
     def user_urn(self, ref: UserRef, options: FetchOptions = CACHED) -> str:
         """The user's URN: at once for an id, via ``/resolve`` for a name or short link.
-
-        One request, cached. The ``Location`` may name the user as ``/users/N``,
-        ``/users/soundcloud:users:N`` or ``/users/soundcloud%3Ausers%3AN``; a 302 without it
-        is read from the body's ``location``.
 
         Raises
         ------
@@ -237,27 +281,11 @@ class SoundCloudAPI:
         """
         if ref.urn is not None:
             return ref.urn
-        response = self.get("/resolve", {"url": ref.resolve_url}, options)
-        if response.status_code == 404:
-            raise UserNotFoundError(ref)
-        if response.status_code not in REDIRECTS:
-            self.parse(response)  # raises APIError for anything but a redirect
-            raise APIError(
-                "/resolve answered without a redirect",
-                status=response.status_code,
-                url=response.request.path_url,
-                body=response.text,
-            )
-        header, body = response.headers.get("Location"), self._body_location(response)
-        found = (resource_of(header) if header else None) or (resource_of(body) if body else None)
-        if found is None:
-            raise APIError(
-                f"/resolve did not name a user, track or playlist for {ref}",
-                status=response.status_code,
-                url=response.request.path_url,
-                body=header or body or "",
-            )
-        kind, number = found
+        assert ref.resolve_url is not None  # a name or a short link
+        try:
+            kind, number, _ = self.resolve_location(ref.resolve_url, options, given=ref)
+        except NotFoundError:
+            raise UserNotFoundError(ref) from None
         if kind != "users":
             raise InvalidUserError(
                 f"{ref.resolve_url!r} is not a user: it is {KINDS[kind]} "
@@ -272,19 +300,56 @@ class SoundCloudAPI:
         cached as it is, never followed by requests) and ``/users/{urn}``.
         """
         urn = self.user_urn(ref, options)
-        response = self.get(f"/users/{urn}", options=options)
+        try:
+            return self.item("users", urn, options)
+        except NotFoundError:
+            raise UserNotFoundError(ref) from None
+
+    def item(
+        self,
+        kind: str,
+        urn: str,
+        options: FetchOptions = CACHED,
+        params: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """One object: ``/users/{urn}``, ``/tracks/{urn}`` or ``/playlists/{urn}``.
+
+        ``params`` go with it (``secret_token``, ``show_tracks``). A 404 is
+        :class:`NotFoundError` (:class:`UserNotFoundError` for a user); an object with
+        neither ``id`` nor ``urn`` is an :class:`APIError` and leaves the cache.
+        """
+        response = self.get(f"/{kind}/{urn}", params or None, options)
         if response.status_code == 404:
-            raise UserNotFoundError(ref)
-        user = self.parse(response)
-        if not isinstance(user, dict) or ("id" not in user and "urn" not in user):
+            raise UserNotFoundError(urn) if kind == "users" else NotFoundError(urn, kind)
+        found = self.parse(response)
+        if not isinstance(found, dict) or ("id" not in found and "urn" not in found):
             self._forget(response)
             raise APIError(
-                "the user object has neither id nor urn",
+                f"the {kind[:-1]} object has neither id nor urn",
                 status=200,
                 url=response.request.path_url,
                 body=response.text,
             )
-        return user
+        return found
+
+    def batch(
+        self, kind: str, urns: Sequence[str], options: FetchOptions = CACHED
+    ) -> list[dict[str, Any]]:
+        """The objects of ``urns`` in one request: ``/{kind}?urns=a,b,c`` (users or tracks).
+
+        The caller keeps the chunk within SoundCloud's batch size (``SCDATA_BATCH_SIZE``).
+        Unknown, private or deleted items are simply absent from the answer; the order is
+        SoundCloud's. Items are matched back by ``urn`` (or ``id``) by the caller.
+        """
+        params = {"urns": ",".join(urns), "limit": len(urns), "linked_partitioning": "true"}
+        response = self.get(f"/{kind}", params, options)
+        page = self.parse(response)
+        items = page.get("collection") if isinstance(page, dict) else page
+        if not isinstance(items, list):
+            self._forget(response)
+            raise APIError(f"a /{kind}?urns= answer without a list", status=200,
+                           url=response.request.path_url, body=response.text)  # fmt: skip
+        return [item for item in items if isinstance(item, dict)]
 
     def cached_user(self, urn: str) -> dict[str, Any] | None:
         """The user object if the cache has it (never a request), else ``None``."""
@@ -305,7 +370,20 @@ class SoundCloudAPI:
             return None
         return body.get("location") if isinstance(body, dict) else None
 
-    # -- tracks ------------------------------------------------------------------------------
+    # -- collections -------------------------------------------------------------------------
+    def list_url(self, path: str, params: dict[str, Any] | None = None) -> str:
+        """The full URL of a list's first page: ``path`` under the API URL, ``params`` encoded.
+
+        Examples
+        --------
+        >>> api = SoundCloudAPI.__new__(SoundCloudAPI)
+        >>> api.base_url = "https://api.soundcloud.com"
+        >>> api.list_url("/users/soundcloud:users:1/followers", {"limit": 200})
+        'https://api.soundcloud.com/users/soundcloud:users:1/followers?limit=200'
+        """
+        url = self.base_url + path
+        return f"{url}?{urlencode(params)}" if params else url
+
     def tracks_url(
         self, user_urn: str, page_size: int = PAGE_SIZE, access: str | None = None
     ) -> str:
@@ -320,55 +398,90 @@ class SoundCloudAPI:
         url = f"{self.base_url}/users/{user_urn}/tracks"
         return requests.Request("GET", url, params=params).prepare().url or url
 
-    def tracks_page(
-        self, url: str, user_urn: str, *, number: int = 1, options: FetchOptions = CACHED
-    ) -> tuple[list[dict[str, Any]], str | None, requests.Response]:
-        """GET page ``number`` (1 = first): its ``collection``, its ``next_href``, the response.
+    def list_page(
+        self,
+        url: str,
+        owner: str,
+        *,
+        number: int = 1,
+        options: FetchOptions = CACHED,
+        what: str = "tracks",
+    ) -> tuple[list[Any], str | None, requests.Response]:
+        """GET page ``number`` (1 = first) of a list: its items, its ``next_href``, the response.
 
-        A 404 on the first page is :class:`UserNotFoundError`; on a later page it is an
-        :class:`APIError` naming the page (the list is then incomplete), and one
-        ``/users/{urn}`` request tells whether the user was deleted meanwhile.
+        Reads the ``{collection, next_href}`` object (a ``next_href`` that is absent, null or
+        empty ends the list) and a bare array (one page). A 404 on the first page is
+        :class:`NotFoundError` for the owner (:class:`UserNotFoundError` for a user); on a
+        later page it is an :class:`APIError` naming the page (the list is then incomplete),
+        and one request for the owner tells whether it was deleted meanwhile.
         """
         response = self.get(url, options=options)
         if response.status_code == 404:
             if number == 1:
-                raise UserNotFoundError(user_urn)
-            raise self._missing_page(response, user_urn, number)
+                kind = _owner_kind(owner)
+                raise UserNotFoundError(owner) if kind == "users" else NotFoundError(owner, kind)
+            raise self._missing_page(response, owner, number, what)
         page = self.parse(response)
+        if isinstance(page, list):
+            return page, None, response
         if not isinstance(page, dict) or not isinstance(page.get("collection"), list):
             self._forget(response)
-            raise APIError("a tracks page without a collection list", status=200,
+            raise APIError(f"a {what} page without a collection list", status=200,
                            url=response.request.path_url, body=response.text)  # fmt: skip
         next_href = page.get("next_href")
         return page["collection"], next_href if isinstance(next_href, str) else None, response
 
-    def _missing_page(self, response: requests.Response, user_urn: str, number: int) -> APIError:
+    def tracks_page(
+        self, url: str, user_urn: str, *, number: int = 1, options: FetchOptions = CACHED
+    ) -> tuple[list[dict[str, Any]], str | None, requests.Response]:
+        """A page of a user's tracks (:meth:`list_page`)."""
+        return self.list_page(url, user_urn, number=number, options=options)
+
+    def _missing_page(
+        self, response: requests.Response, owner: str, number: int, what: str
+    ) -> APIError:
         path = response.request.path_url
         try:
-            status: int | None = self.get(f"/users/{user_urn}", options=REFRESH).status_code
+            status: int | None = self.get(
+                f"/{_owner_kind(owner)}/{owner}", options=REFRESH
+            ).status_code
         except APIError:  # the check could not be made; throttling still propagates
             status = None
         if status == 404:
-            why = f"{user_urn} no longer exists (deleted while its tracks were being listed)"
+            why = f"{owner} no longer exists (deleted while its {what} were being listed)"
         elif status == 200:
-            why = f"page {number} of {user_urn}'s tracks is missing though the user exists"
+            noun = {"users": "user", "tracks": "track", "playlists": "playlist"}
+            why = (
+                f"page {number} of {owner}'s {what} is missing though the "
+                f"{noun[_owner_kind(owner)]} exists"
+            )
         else:
-            why = f"page {number} of {user_urn}'s tracks is missing"
+            why = f"page {number} of {owner}'s {what} is missing"
         return APIError(
-            f"{why}: page {number} answered 404; the track list is incomplete",
+            f"{why}: page {number} answered 404; the {what} list is incomplete",
             status=404,
             url=path,
             body=response.text,
         )
 
     def dict_page(
-        self, url: str, user_urn: str, number: int = 1, options: FetchOptions = CACHED
+        self,
+        url: str,
+        user_urn: str,
+        number: int = 1,
+        options: FetchOptions = CACHED,
+        kind: str = "tracks",
     ) -> Page[list[dict[str, Any]]]:
-        """One tracks page as a :class:`Page` of API dicts (see :meth:`tracks_page`)."""
-        items, next_href, response = self.tracks_page(url, user_urn, number=number, options=options)
+        """One page of a list as a :class:`Page` of API dicts (see :meth:`list_page`).
+
+        ``kind`` is the kind of the items (their keys are URNs of that kind).
+        """
+        items, next_href, response = self.list_page(
+            url, user_urn, number=number, options=options, what=_WHAT.get(kind, kind)
+        )
         return Page(
             items,
-            track_keys(items),
+            item_keys(items, kind),
             next_href,
             response.url,
             discard=lambda: self._forget(response),
@@ -464,22 +577,47 @@ class Page(Generic[T]):
         return len(self.keys)
 
 
-def track_keys(items: list[Any]) -> list[str | None]:
-    """Each API track's identity: its ``urn``, else one built from its ``id``, else ``None``.
+_WHAT = {"web_profiles": "web profiles"}
+
+
+def _owner_kind(urn: str) -> str:
+    """``"users"`` for ``soundcloud:users:1``: the kind a URN names (users if unsure)."""
+    parts = urn.split(":")
+    return parts[1] if len(parts) == 3 and parts[1] in KINDS else "users"
+
+
+def item_keys(items: list[Any], kind: str = "tracks") -> list[str | None]:
+    """Each item's identity: its ``urn``, else one built from its ``id``, else ``None``.
+
+    ``kind`` names the URN built from an ``id`` (``tracks``, ``users``, ``playlists``,
+    ``comments``...).
 
     Examples
     --------
-    >>> track_keys([{"urn": "soundcloud:tracks:1"}, {"id": 2}, None])
+    >>> item_keys([{"urn": "soundcloud:tracks:1"}, {"id": 2}, None])
     ['soundcloud:tracks:1', 'soundcloud:tracks:2', None]
+    >>> item_keys([{"id": 7}], "users")
+    ['soundcloud:users:7']
     """
     keys: list[str | None] = []
     for item in items:
         urn = item.get("urn") if isinstance(item, dict) else None
         if not isinstance(urn, str):
             number = item.get("id") if isinstance(item, dict) else None
-            urn = f"soundcloud:tracks:{number}" if type(number) is int else None
+            urn = f"soundcloud:{kind}:{number}" if type(number) is int else None
         keys.append(urn)
     return keys
+
+
+def track_keys(items: list[Any]) -> list[str | None]:
+    """Each API track's identity (:func:`item_keys` of tracks).
+
+    Examples
+    --------
+    >>> track_keys([{"urn": "soundcloud:tracks:1"}, {"id": 2}, None])
+    ['soundcloud:tracks:1', 'soundcloud:tracks:2', None]
+    """
+    return item_keys(items, "tracks")
 
 
 def keep_dicts(items: list[Any], mask: list[bool]) -> list[Any]:
