@@ -917,7 +917,9 @@ def _page_table(page: list[Any], spec: _Spec) -> pa.Table:
     return issues.attach(table)
 
 
-def _concat(tables: Iterable[pa.Table], spec: _Spec, *, distinct: bool) -> pa.Table:
+def _concat(
+    tables: Iterable[pa.Table], spec: _Spec, *, distinct: bool, dedupe: bool = True
+) -> pa.Table:
     tables = list(tables)
     issues = _Issues()
     for table in tables:
@@ -925,7 +927,7 @@ def _concat(tables: Iterable[pa.Table], spec: _Spec, *, distinct: bool) -> pa.Ta
     if not tables:
         return spec.final.empty_table()
     whole = tables[0] if len(tables) == 1 else pa.concat_tables(tables)
-    if spec.key is None:
+    if spec.key is None or not dedupe:
         return issues.attach(whole)
     urns = whole.column("urn")
     if (distinct and not urns.null_count) or pc.count_distinct(urns).as_py() == len(urns):
@@ -1016,14 +1018,16 @@ def page_table(kind: str, items: list[Any]) -> pa.Table:
     return _page_table(items, _spec(kind))
 
 
-def concat_pages(kind: str, tables: Iterable[pa.Table], *, distinct: bool = False) -> pa.Table:
+def concat_pages(
+    kind: str, tables: Iterable[pa.Table], *, distinct: bool = False, dedupe: bool = True
+) -> pa.Table:
     """Concatenate typed tables of one item schema, keeping the first row of each ``urn``.
 
     The tables' records of values that could not be read are merged into the result's.
     ``distinct=True`` says that no ``urn`` repeats across the tables (the pages of one walk);
     the check is then skipped when no ``urn`` is missing. Web profiles are never
     deduplicated. Meant for the pages of one owner's list: the same item in the lists of
-    two owners (a track liked by two users) must be concatenated without this function.
+    two owners (a track liked by two users) is concatenated with ``dedupe=False``.
 
     Parameters
     ----------
@@ -1033,6 +1037,9 @@ def concat_pages(kind: str, tables: Iterable[pa.Table], *, distinct: bool = Fals
         Tables from :func:`page_table` (same kind).
     distinct : bool, default False
         Promise that no ``urn`` repeats (skips the check when every urn is known).
+    dedupe : bool, default True
+        ``False`` keeps every row: the lists of several owners, where one item may appear
+        once per owner (the tables may then carry extra columns, the same in each).
 
     Returns
     -------
@@ -1048,7 +1055,7 @@ def concat_pages(kind: str, tables: Iterable[pa.Table], *, distinct: bool = Fals
     >>> concat_pages("web_profiles", []).num_rows
     0
     """
-    return _concat(tables, _spec(kind), distinct=distinct)
+    return _concat(tables, _spec(kind), distinct=distinct, dedupe=dedupe)
 
 
 def items_table(kind: str, pages: Iterable[list[dict[str, Any]]]) -> pa.Table:
@@ -1264,29 +1271,3 @@ def empty_users_frame() -> pd.DataFrame:
     (0, Int64Dtype())
     """
     return users_frame([])
-
-
-# --------------------------------------------------------------------------- TEMPORARY (lead)
-# minimal kind-keyed entry points until the frames branch lands (it replaces these)
-def page_table(kind: str, items: list[Any]) -> pa.Table:
-    """The typed table of one API page of ``kind`` items."""
-    spec = {"tracks": _TRACKS, "users": _USERS}[kind]
-    issues = _Issues()
-    table = _finish(_page_to_arrow(items, spec, set(), issues), spec, issues)
-    return issues.attach(table)
-
-
-def concat_pages(
-    kind: str, tables: Iterable[pa.Table], *, distinct: bool = False, dedupe: bool = True
-) -> pa.Table:
-    """Concatenate typed tables of ``kind`` (TEMPORARY lead version)."""
-    tables = list(tables)
-    if not tables:
-        spec = {"tracks": _TRACKS, "users": _USERS}[kind]
-        return spec.final.empty_table()
-    if kind == "tracks" and dedupe:
-        return concat_tracks(tables, distinct=distinct)
-    issues = _Issues()
-    for table in tables:
-        issues.merge(_Issues.of(table))
-    return issues.attach(tables[0] if len(tables) == 1 else pa.concat_tables(tables))

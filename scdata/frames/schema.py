@@ -1042,21 +1042,3 @@ def columns_document() -> str:
 
 if __name__ == "__main__":  # pragma: no cover
     print(columns_document(), end="")
-
-
-# TEMPORARY (lead) until the frames branch lands
-SCHEMAS: dict[str, tuple[Column, ...]] = {"tracks": TRACK_COLUMNS, "users": USER_COLUMNS}
-EXTRA_COLUMNS: dict[str, Column] = {
-    name: _c(name, "str", "owner", derived=True)
-    for name in (
-        "liker_urn",
-        "reposter_urn",
-        "followed_urn",
-        "follower_urn",
-        "item_urn",
-        "playlist_urn",
-        "source_urn",
-        "user_urn",
-    )
-}
-EXTRA_COLUMNS.update({n: _c(n, "int", "position", derived=True) for n in ("position", "rank")})
