@@ -210,7 +210,7 @@ def test_bad_input_is_named_and_nothing_is_sent(client, sandbox, call, exc, text
 
 
 def test_a_short_link_to_nothing_is_not_found(client, sandbox):
-    with pytest.raises(scdata.NotFoundError, match="on.soundcloud.com/nothingHere1"):
+    with pytest.raises(scdata.NotFoundError, match=r"on\.soundcloud\.com/nothingHere1"):
         client.comments_df("https://on.soundcloud.com/nothingHere1")
     with pytest.raises(scdata.InvalidReferenceError, match="not a track: it is a user"):
         client.comments_df("https://on.soundcloud.com/sbJowyMusic1")
