@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # what the lazy names are, for type checkers and IDEs
     from . import sandbox as sandbox
     from ._client import Client, configure
     from ._functions import iter_tracks, tracks_df, users_df
+    from ._search import search_playlists, search_tracks, search_users
     from .compat import get_token, soundcloud_api, user_info, user_tracks
     from .datasets.export import export_tracks
     from .errors import (
@@ -63,6 +64,7 @@ _LAZY: dict[str, str] = {
     "iter_tracks": "._functions",
     "tracks_df": "._functions",
     "users_df": "._functions",
+    **dict.fromkeys(("search_playlists", "search_tracks", "search_users"), "._search"),
     "get_token": ".compat",
     "soundcloud_api": ".compat",
     "user_info": ".compat",
@@ -112,6 +114,9 @@ __all__ = [
     "get_token",
     "iter_tracks",
     "read_parquet",
+    "search_playlists",
+    "search_tracks",
+    "search_users",
     "soundcloud_api",
     "to_parquet",
     "tracks_df",
