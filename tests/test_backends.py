@@ -1,4 +1,4 @@
-"""``backend="arrow"|"polars"`` and ``observe=True`` on every frame function, through the real stack."""
+"""``backend="arrow"|"polars"`` and ``observe=True`` on every frame function, for real."""
 
 from __future__ import annotations
 
