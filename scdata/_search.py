@@ -35,14 +35,16 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from ._checks import check_access, check_count
+from ._collect import check_backend, deliver
 from ._fanout import DEFAULT_WORKERS, run_all
 from ._progress import progress_bar, progress_enabled
 from .config import Settings
 from .errors import APIError, ArgumentError, SoundCloudError
-from .frames.convert import page_table, table_to_frame
-from .frames.schema import EXTRA_COLUMNS, SCHEMAS
+from .frames.convert import page_table
+from .frames.schema import EXTRA_COLUMNS
 from .http.endpoints import PAGE_SIZE, FetchOptions, Page, SoundCloudAPI, keep_dicts
 
 log = logging.getLogger("scdata")
@@ -59,12 +61,6 @@ ERRORS = ("raise", "skip")
 KINDS = ("tracks", "users", "playlists")
 API_TIME = "%Y-%m-%d %H:%M:%S"
 _DATE_ONLY = 10  # len("2025-12-31"): an end given as a date means the end of that day
-
-#: The columns every search adds after the item's own (declared in ``EXTRA_COLUMNS``).
-EXTRA_DTYPES: dict[str, Any] = {
-    name: EXTRA_COLUMNS[name].pandas_dtype
-    for name in ("search_rank", "search_query", "window_start", "window_end")
-}
 
 Span = tuple[pd.Timestamp, pd.Timestamp]
 
@@ -575,11 +571,6 @@ def _iso(span: Span | None, end: int, plan: SearchPlan) -> str | None:
     return None if stamp is None else stamp.isoformat()
 
 
-def _frame(kind: str, items: list[dict[str, Any]]) -> pd.DataFrame:
-    """The typed frame of a kind's items (one row per item, in order)."""
-    return table_to_frame(page_table(kind, items), SCHEMAS[kind])
-
-
 def _created(item: dict[str, Any]) -> pd.Timestamp | None:
     raw = item.get("created_at")
     if not isinstance(raw, str):
@@ -591,9 +582,11 @@ def _created(item: dict[str, Any]) -> pd.Timestamp | None:
 
 
 def assemble(
-    plan: SearchPlan, walks: list[_Walk], splits: int, depth: int, *, raw: bool
-) -> pd.DataFrame | list[dict[str, Any]]:
+    plan: SearchPlan, walks: list[_Walk], splits: int, depth: int, *, raw: bool,
+    backend: str = "pandas", fetched_at: dt.datetime | None = None,
+) -> Any:  # fmt: skip
     """De-duplicate the windows' items by ``urn``, add the search columns and the coverage."""
+    fetched_at = fetched_at or dt.datetime.now(dt.UTC)
     key = _key(plan.kind)
     seen: set[str] = set()
     kept: list[tuple[dict[str, Any], int, _Walk]] = []
@@ -605,8 +598,8 @@ def assemble(
             if name is None or name in seen:
                 continue
             seen.add(name)
+            kept.append((item, rank, walk))  # 0 = first, as every position column
             rank += 1
-            kept.append((item, rank, walk))
             if walk.span is not None and plan.kind == "tracks":
                 created = _created(item)
                 outside += created is not None and not walk.span[0] <= created <= walk.span[1]
@@ -620,23 +613,29 @@ def assemble(
         log.info("search %s: %s", plan.kind, coverage["verdict"])
     if raw:
         return [item for item, _, _ in kept]
-    items = [item for item, _, _ in kept]
-    frame = _frame(plan.kind, items)
+    table = page_table(plan.kind, [item for item, _, _ in kept])
     by_key = {key(item): (rank, walk) for item, rank, walk in kept}
-    found = [by_key.get(urn) for urn in frame["urn"]] if len(frame) else []
-    frame["search_rank"] = pd.array([f[0] if f else None for f in found], dtype="Int64")
-    frame["search_query"] = pd.array([plan.query] * len(frame), dtype=EXTRA_DTYPES["search_query"])
-    for end, name in enumerate(("window_start", "window_end")):
-        stamps = [_window_end(f[1] if f else None, end, plan) for f in found]
-        column = pd.to_datetime(pd.Series(stamps, dtype=object, index=frame.index), utc=True)
-        frame[name] = column.astype(EXTRA_DTYPES[name])
-    frame.attrs["scdata"] = {
+    found = [by_key.get(urn) for urn in table.column("urn").to_pylist()]
+    columns = {
+        "search_rank": [f[0] if f else None for f in found],
+        "search_query": [plan.query] * len(found),
+        "window_start": [_stamp(_window_end(f[1] if f else None, 0, plan)) for f in found],
+        "window_end": [_stamp(_window_end(f[1] if f else None, 1, plan)) for f in found],
+    }
+    for name, values in columns.items():
+        field = pa.field(name, EXTRA_COLUMNS[name].arrow_type)
+        table = table.append_column(field, pa.array(values, field.type))
+    attrs = {
         "collection": f"search_{plan.kind}",
         "query": plan.query,
         "coverage": coverage,
         "failures": coverage["failed_windows"],
     }
-    return frame
+    return deliver(table, plan.kind, attrs, backend, fetched_at)
+
+
+def _stamp(value: pd.Timestamp | None) -> dt.datetime | None:
+    return None if value is None or pd.isna(value) else value.to_pydatetime()
 
 
 def _walk_order(walk: _Walk) -> int:
@@ -664,9 +663,12 @@ class ClientLike(Protocol):
 
 def run_search(
     client: ClientLike, plan: SearchPlan, offline: bool | None, refresh: bool | None,
-    progress: bool | None, raw: bool,
-) -> pd.DataFrame | list[dict[str, Any]]:  # fmt: skip
+    progress: bool | None, raw: bool, backend: str = "pandas",
+) -> Any:  # fmt: skip
     """Run a checked search with ``client``: every window, then the rows and the coverage."""
+    backend = check_backend(backend)
+    if raw and backend != "pandas":
+        raise ArgumentError(f"raw=True gives the API's dicts, not backend={backend!r}")
     options = client._options(offline, refresh)
     fetched_at = dt.datetime.now(dt.UTC)
     show = progress_enabled(progress)
@@ -675,10 +677,10 @@ def run_search(
         walks, splits = _Searcher(client.api, client.settings, plan, options, bar).run()
     finally:
         bar.close()
-    result = assemble(plan, walks, splits, client.settings.search_depth, raw=raw)
-    if isinstance(result, pd.DataFrame):
-        result.attrs["fetched_at"] = fetched_at.isoformat()
-    return result
+    return assemble(
+        plan, walks, splits, client.settings.search_depth, raw=raw, backend=backend,
+        fetched_at=fetched_at,
+    )  # fmt: skip
 
 
 class SearchMixin:
@@ -695,6 +697,7 @@ class SearchMixin:
         access: str | Sequence[str] | None = "all", window: str | None = None,
         max_results: int | None = None, errors: str = "raise", offline: bool | None = None,
         refresh: bool | None = None, progress: bool | None = None, raw: Literal[False] = False,
+        backend: Literal["pandas"] = "pandas",
     ) -> pd.DataFrame: ...  # fmt: skip
 
     @overload
@@ -714,7 +717,8 @@ class SearchMixin:
         access: str | Sequence[str] | None = "all", window: str | None = None,
         max_results: int | None = None, errors: str = "raise", offline: bool | None = None,
         refresh: bool | None = None, progress: bool | None = None, raw: bool = False,
-    ) -> pd.DataFrame | list[dict[str, Any]]:  # fmt: skip
+        backend: str = "pandas",
+    ) -> Any:  # fmt: skip
         """Tracks matching a search, as complete as the API allows, with the coverage stated.
 
         Search is a ranked sample unless ``df.attrs["scdata"]["coverage"]["complete"]`` is
@@ -769,7 +773,7 @@ class SearchMixin:
         >>> df.attrs["scdata"]["coverage"]["verdict"]  # doctest: +ELLIPSIS
         'complete for the windows searched (1 window, ... results)'
         >>> df.loc[0, "search_rank"], df.loc[0, "window_end"]
-        (np.int64(1), Timestamp('2025-06-30 23:59:59+0000', tz='UTC'))
+        (np.int64(0), Timestamp('2025-06-30 23:59:59+0000', tz='UTC'))
         >>> scdata.search_tracks(tags="lofi", max_results=5).attrs["scdata"]["coverage"]["verdict"]
         'cut: max_results=5 reached; more results exist'
         """
@@ -778,13 +782,13 @@ class SearchMixin:
             created_at=created_at, access=access, window=window, max_results=max_results,
             errors=errors,
         )  # fmt: skip
-        return run_search(self, plan, offline, refresh, progress, raw)
+        return run_search(self, plan, offline, refresh, progress, raw, backend)
 
     def search_users(
         self: ClientLike, q: str, *, max_results: int | None = None, errors: str = "raise",
         offline: bool | None = None, refresh: bool | None = None, progress: bool | None = None,
-        raw: bool = False,
-    ) -> pd.DataFrame | list[dict[str, Any]]:  # fmt: skip
+        raw: bool = False, backend: str = "pandas",
+    ) -> Any:  # fmt: skip
         """Users matching ``q`` (ranked; at most ``SCDATA_SEARCH_DEPTH`` of them).
 
         The users columns plus the search columns and the coverage (see
@@ -797,14 +801,15 @@ class SearchMixin:
         'jowymusic'
         """
         plan = plan_search("users", q, max_results=max_results, errors=errors)
-        return run_search(self, plan, offline, refresh, progress, raw)
+        return run_search(self, plan, offline, refresh, progress, raw, backend)
 
     def search_playlists(
         self: ClientLike, q: str, *, access: str | Sequence[str] | None = "all",
         show_tracks: bool = False,
         max_results: int | None = None, errors: str = "raise", offline: bool | None = None,
         refresh: bool | None = None, progress: bool | None = None, raw: bool = False,
-    ) -> pd.DataFrame | list[dict[str, Any]]:  # fmt: skip
+        backend: str = "pandas",
+    ) -> Any:  # fmt: skip
         """Playlists matching ``q`` (ranked; at most ``SCDATA_SEARCH_DEPTH`` of them).
 
         ``show_tracks=True`` asks for each playlist's tracks too (``track_urns``). The
@@ -821,7 +826,7 @@ class SearchMixin:
             "playlists", q, access=access, show_tracks=show_tracks, max_results=max_results,
             errors=errors,
         )  # fmt: skip
-        return run_search(self, plan, offline, refresh, progress, raw)
+        return run_search(self, plan, offline, refresh, progress, raw, backend)
 
 
 def _default() -> Any:
@@ -837,6 +842,7 @@ def search_tracks(
     access: str | Sequence[str] | None = "all", window: str | None = None,
     max_results: int | None = None, errors: str = "raise", offline: bool | None = None,
     refresh: bool | None = None, progress: bool | None = None, raw: bool = False,
+    backend: str = "pandas",
 ) -> Any:  # fmt: skip
     """:meth:`scdata.Client.search_tracks` with the default client (see its parameters).
 
@@ -846,19 +852,19 @@ def search_tracks(
     return _default().search_tracks(
         q, genres=genres, tags=tags, bpm=bpm, duration=duration, created_at=created_at,
         access=access, window=window, max_results=max_results, errors=errors, offline=offline,
-        refresh=refresh, progress=progress, raw=raw,
+        refresh=refresh, progress=progress, raw=raw, backend=backend,
     )  # fmt: skip
 
 
 def search_users(
     q: str, *, max_results: int | None = None, errors: str = "raise",
     offline: bool | None = None, refresh: bool | None = None, progress: bool | None = None,
-    raw: bool = False,
+    raw: bool = False, backend: str = "pandas",
 ) -> Any:  # fmt: skip
     """:meth:`scdata.Client.search_users` with the default client: users matching ``q``."""
     return _default().search_users(
         q, max_results=max_results, errors=errors, offline=offline, refresh=refresh,
-        progress=progress, raw=raw,
+        progress=progress, raw=raw, backend=backend,
     )  # fmt: skip
 
 
@@ -866,9 +872,10 @@ def search_playlists(
     q: str, *, access: str | Sequence[str] | None = "all", show_tracks: bool = False,
     max_results: int | None = None, errors: str = "raise", offline: bool | None = None,
     refresh: bool | None = None, progress: bool | None = None, raw: bool = False,
+    backend: str = "pandas",
 ) -> Any:  # fmt: skip
     """:meth:`scdata.Client.search_playlists` with the default client: playlists matching ``q``."""
     return _default().search_playlists(
         q, access=access, show_tracks=show_tracks, max_results=max_results, errors=errors,
-        offline=offline, refresh=refresh, progress=progress, raw=raw,
+        offline=offline, refresh=refresh, progress=progress, raw=raw, backend=backend,
     )  # fmt: skip
