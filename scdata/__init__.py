@@ -52,6 +52,8 @@ if TYPE_CHECKING:  # what the lazy names are, for type checkers and IDEs
     from ._search import search_playlists, search_tracks, search_users
     from .compat import get_token, soundcloud_api, user_info, user_tracks
     from .datasets.export import export_tracks
+    from .datasets.history import connect, growth_df, history_df
+    from .datasets.sync import sync
     from .errors import (
         APIError,
         ArgumentError,
@@ -108,6 +110,8 @@ _LAZY: dict[str, str] = {
     "user_info": ".compat",
     "user_tracks": ".compat",
     "export_tracks": ".datasets.export",
+    **dict.fromkeys(("connect", "growth_df", "history_df"), ".datasets.history"),
+    "sync": ".datasets.sync",
     "read_parquet": ".frames.files",
     "to_parquet": ".frames.files",
     "ParseWarning": ".frames.schema",
@@ -152,11 +156,14 @@ __all__ = [
     "collection_df",
     "comments_df",
     "configure",
+    "connect",
     "export_tracks",
     "favoriters_df",
     "followers_df",
     "followings_df",
     "get_token",
+    "growth_df",
+    "history_df",
     "iter_tracks",
     "likes_df",
     "lookup_playlists",
@@ -173,6 +180,7 @@ __all__ = [
     "search_tracks",
     "search_users",
     "soundcloud_api",
+    "sync",
     "to_parquet",
     "tracks_df",
     "user_info",

@@ -15,13 +15,17 @@ Write it to Parquet with the declared schema (dask cannot infer the type of the 
 columns from ``meta``)::
 
     ddf.to_parquet("tracks/", partition_on=["user_permalink"], schema=TRACKS_SCHEMA)
+
+:func:`sync` runs a big watch list's observations on dask (one task per unit of 50 items)
+and commits them into the store from the calling process, the store's only writer.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+from collections.abc import Iterator, Sequence
 from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import pyarrow as pa
@@ -34,7 +38,9 @@ from .frames.schema import TRACK_COLUMNS, arrow_schema
 if TYPE_CHECKING:
     import dask.dataframe
 
-__all__ = ["TRACKS_SCHEMA", "tracks_ddf"]
+    from .datasets.sync import Observation, SyncRun, Unit
+
+__all__ = ["TRACKS_SCHEMA", "sync", "tracks_ddf"]
 
 #: The Arrow schema of a tracks frame, for ``ddf.to_parquet(..., schema=TRACKS_SCHEMA)``.
 TRACKS_SCHEMA: pa.Schema = arrow_schema(TRACK_COLUMNS)
@@ -125,3 +131,47 @@ def tracks_ddf(
             label="scdata-tracks",
             enforce_metadata=True,
         )
+
+
+def _on_dask(units: list[Unit], kw: dict[str, Any]) -> Iterator[tuple[Unit, Observation]]:
+    """Observe each unit as a dask task; yield them as they finish (distributed) or at once."""
+    dask = _import_dask()
+    from .datasets.sync import observe_unit
+
+    try:
+        from distributed import as_completed, get_client
+
+        cluster = get_client()
+    except (ImportError, ValueError):  # no distributed Client: the local scheduler
+        results = dask.compute(*[dask.delayed(observe_unit)(u, **kw) for u in units])
+        yield from zip(units, results, strict=True)
+        return
+    futures = {cluster.submit(observe_unit, u, **kw, pure=False): u for u in units}
+    for future in as_completed(futures):
+        yield futures[future], future.result()
+
+
+def sync(
+    watch: str | os.PathLike[str] | Sequence[str | int],
+    store: str | os.PathLike[str],
+    **kwargs: Any,
+) -> SyncRun:
+    """:func:`scdata.sync` with the observations run as dask tasks, one per unit of 50 items.
+
+    Each task calls the API with the default client of the worker's environment (share
+    ``SCDATA_CACHE=redis://…`` so that the workers share one token and one rate limit); the
+    calling process resolves the watch list, stages each unit as it finishes and commits the
+    run, so a killed run resumes as usual. With a ``distributed.Client`` active the tasks go
+    to its cluster; otherwise to dask's local scheduler.
+
+    Examples
+    --------
+    >>> import scdata.dask
+    >>> run = scdata.dask.sync(["artist-001", "artist-002"], "store", tracks=False)
+    >>> run.status, run.observed["users"]
+    ('ok', 2)
+    """
+    _import_dask()
+    from .datasets.sync import sync as sync_
+
+    return sync_(watch, store, **kwargs, _executor=_on_dask)

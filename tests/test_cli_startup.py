@@ -14,7 +14,7 @@ import scdata
 from .test_cli import SCRIPT
 
 HEAVY = ("pandas", "pyarrow")
-COMMANDS = ["", "tracks", "user", "export", "cache", "cache info", "sandbox", "demo"]
+COMMANDS = ["", "tracks", "user", "export", "cache", "cache info", "sandbox", "demo", "sync"]
 
 
 @pytest.fixture

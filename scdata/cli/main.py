@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import ArgumentError, ConfigurationError, SoundCloudError
 from .search import add_search_parser, run_search_command
+from .sync import add_sync_parser, run_sync_command
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -170,6 +171,7 @@ def _parser(argv: Sequence[str]) -> argparse.ArgumentParser:
         sandbox.epilog = f"{sandbox.epilog}\n\n{textwrap.fill(MODES, 79)}"
 
     add_search_parser(add, fetch, table)
+    add_sync_parser(add)
     demo = add(
         "demo",
         "the main job: export a user's tracks to Parquet and summarise them",
@@ -253,7 +255,7 @@ def _check_output(args: argparse.Namespace) -> None:
     output = getattr(args, "output", None)
     fmt = _format(args) if args.command in ("tracks", "user", "search") else None
     try:
-        if args.command == "export":
+        if args.command in ("export", "sync"):
             check_output(args.output, dataset=True)
         elif args.command == "demo":
             check_output(output or Path(f"{args.user}.parquet"))
@@ -491,7 +493,8 @@ def _run(args: argparse.Namespace, counter: _Requests | None) -> None:
         _cmd_demo(args)
     else:
         command = {"tracks": _cmd_tracks, "user": _cmd_user, "cache": _cmd_cache,
-                   "export": _cmd_export, "search": run_search_command}[args.command]  # fmt: skip
+                   "export": _cmd_export, "search": run_search_command,
+                   "sync": run_sync_command}[args.command]  # fmt: skip
         with _client(args, sandbox=getattr(args, "sandbox", False)) as client:
             command(args, client)
     if counter is not None:

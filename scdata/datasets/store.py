@@ -216,8 +216,10 @@ class Store:
         except (OSError, ValueError) as exc:
             raise ArgumentError(f"{path} is not a readable store manifest: {exc}") from exc
         version = data.get("version") if isinstance(data, dict) else None
-        if not isinstance(data, dict) or data.get("format") != "scdata-store" or not (
-            isinstance(version, int) and not isinstance(version, bool)
+        if (
+            not isinstance(data, dict)
+            or data.get("format") != "scdata-store"
+            or not (isinstance(version, int) and not isinstance(version, bool))
         ):
             raise ArgumentError(f"{path} is not an scdata store manifest")
         if version > STORE_VERSION:

@@ -225,7 +225,7 @@ def observe_unit(
     """
     client = client or default_client()
     obs = Observation()
-    urns = list(unit.urns)
+    urns: list[str | int] = list(unit.urns)
     kw: dict[str, Any] = {"errors": "skip", "workers": workers, "refresh": True, "observe": True}
 
     def failed(frame: pd.DataFrame, step: str, kind: str) -> None:
@@ -337,8 +337,13 @@ def _title(kind: str, frame: pd.DataFrame) -> pd.Series:
     return frame["username"] if kind == "users" else frame["title"]
 
 
-def _commit_catalogue(store: Store, latest: dict[str, pd.DataFrame], watched: set[str],
-                      done: list[dict[str, Any]], clock: pd.Timestamp) -> dict[str, int]:  # fmt: skip
+def _commit_catalogue(
+    store: Store,
+    latest: dict[str, pd.DataFrame],
+    watched: set[str],
+    done: list[dict[str, Any]],
+    clock: pd.Timestamp,
+) -> dict[str, int]:
     """Fold a run's observations into the catalogue; return counts of new and removed items."""
     old = store.read_table(store.catalogue_path, CATALOGUE_COLUMNS)
     seen_parts = []
@@ -347,12 +352,17 @@ def _commit_catalogue(store: Store, latest: dict[str, pd.DataFrame], watched: se
             continue
         seen_parts.append(pd.DataFrame({
             "kind": kind, "urn": frame["urn"],
-            "owner_urn": frame["user_urn"] if "user_urn" in frame else pd.NA,
+            "owner_urn": frame.get("user_urn", pd.NA),
             "title": _title(kind, frame), "permalink_url": frame["permalink_url"],
             "first": frame["first_at"], "last": frame["observed_at"],
         }))  # fmt: skip
-    seen = pd.concat(seen_parts, ignore_index=True) if seen_parts else pd.DataFrame(
-        columns=["kind", "urn", "owner_urn", "title", "permalink_url", "first", "last"])
+    seen = (
+        pd.concat(seen_parts, ignore_index=True)
+        if seen_parts
+        else pd.DataFrame(
+            columns=["kind", "urn", "owner_urn", "title", "permalink_url", "first", "last"]
+        )
+    )
     merged = old.merge(seen, on="urn", how="outer", suffixes=("", "_new"), indicator=True)
     new_items = int((merged["_merge"] == "right_only").sum())
     for name in ("kind", "owner_urn", "title", "permalink_url"):
@@ -360,32 +370,29 @@ def _commit_catalogue(store: Store, latest: dict[str, pd.DataFrame], watched: se
     hit = merged["_merge"] != "left_only"
     first = pd.to_datetime(merged["first"], utc=True)
     merged["first_seen_at"] = merged["first_seen_at"].where(
-        merged["first_seen_at"].notna() & ~(hit & (first < merged["first_seen_at"])), first)
+        merged["first_seen_at"].notna() & ~(hit & (first < merged["first_seen_at"])), first
+    )
     last = pd.to_datetime(merged["last"], utc=True)
     merged["last_seen_at"] = merged["last_seen_at"].where(
-        merged["last_seen_at"].notna() & ~(hit & (last > merged["last_seen_at"])), last)
+        merged["last_seen_at"].notna() & ~(hit & (last > merged["last_seen_at"])), last
+    )
     # seen again after its removal: back (its removal was a gap, or it was restored)
     back = hit & merged["removed_at"].notna() & (last > merged["removed_at"])
     merged.loc[back, "removed_at"] = pd.NaT
     merged["watched"] = merged["urn"].isin(watched) | merged["watched"].fillna(False).astype(bool)
     # gone: a 404 for a watched item, or missing from its owner's complete track list
-    removed = 0
     listed: dict[str, pd.Timestamp] = {}
     gone: dict[str, str] = {}
     for u in done:
         listed.update({k: pd.Timestamp(v) for k, v in u.get("listed", {}).items()})
         gone.update(u.get("gone", {}))
-    open_ = merged["removed_at"].isna()
-    for i in merged.index[open_ & ~hit]:
-        urn, kind, owner = merged.at[i, "urn"], merged.at[i, "kind"], merged.at[i, "owner_urn"]
-        when = None
-        if urn in gone:
-            when = clock
-        elif kind == "tracks" and isinstance(owner, str) and owner in listed:
-            when = listed[owner]
-        if when is not None and when > merged.at[i, "last_seen_at"]:
-            merged.at[i, "removed_at"] = when
-            removed += 1
+    when = pd.Series(pd.NaT, index=merged.index, dtype="datetime64[us, UTC]")
+    tracked = (merged["kind"] == "tracks") & merged["owner_urn"].isin(list(listed))
+    when[tracked] = merged.loc[tracked, "owner_urn"].map(listed).astype("datetime64[us, UTC]")
+    when[merged["urn"].isin(list(gone))] = clock
+    gone_now = merged["removed_at"].isna() & ~hit & when.notna() & (when > merged["last_seen_at"])
+    merged.loc[gone_now, "removed_at"] = when[gone_now]
+    removed = int(gone_now.sum())
     out = merged[[c.name for c in CATALOGUE_COLUMNS]].sort_values(["kind", "urn"])
     store.write_table(store.catalogue_path, frame_table(out, CATALOGUE_COLUMNS))
     return {"new": new_items, "removed": removed}
@@ -403,25 +410,25 @@ def _commit_edges(store: Store, seen: pd.DataFrame, done: list[dict[str, Any]]) 
     new_edges = int((merged["_merge"] == "right_only").sum())
     first, last = merged["first"], merged["last"]
     merged["first_seen_at"] = merged["first_seen_at"].where(
-        merged["first_seen_at"].notna() & ~(hit & (first < merged["first_seen_at"])), first)
+        merged["first_seen_at"].notna() & ~(hit & (first < merged["first_seen_at"])), first
+    )
     merged["last_seen_at"] = merged["last_seen_at"].where(
-        merged["last_seen_at"].notna() & ~(hit & (last > merged["last_seen_at"])), last)
+        merged["last_seen_at"].notna() & ~(hit & (last > merged["last_seen_at"])), last
+    )
     back = hit & merged["removed_at"].notna() & (last > merged["removed_at"])
     merged.loc[back, "removed_at"] = pd.NaT
     removed = 0
-    candidates = merged[~hit & merged["removed_at"].isna()]
     for scope in (s for u in done for s in u.get("scopes", [])):
         column = "src_urn" if scope["side"] == "src" else "dst_urn"
         other = "dst_urn" if scope["side"] == "src" else "src_urn"
         at = pd.Timestamp(scope["at"])
-        mask = ((candidates["relation"] == scope["relation"])
-                & (candidates[column] == scope["urn"])
-                & candidates[other].str.startswith(f"soundcloud:{scope['dst_kind']}:")
-                & (candidates["last_seen_at"] < at))  # fmt: skip
-        for i in candidates.index[mask]:
-            if pd.isna(merged.at[i, "removed_at"]):
-                merged.at[i, "removed_at"] = at
-                removed += 1
+        mask = (~hit & merged["removed_at"].isna()
+                & (merged["relation"] == scope["relation"])
+                & (merged[column] == scope["urn"])
+                & merged[other].str.startswith(f"soundcloud:{scope['dst_kind']}:")
+                & (merged["last_seen_at"] < at))  # fmt: skip
+        merged.loc[mask, "removed_at"] = at
+        removed += int(mask.sum())
     out = merged[[c.name for c in EDGE_COLUMNS]].sort_values(keys)
     store.write_table(store.edges_path, frame_table(out, EDGE_COLUMNS))
     return {"new": new_edges, "removed": removed}
@@ -442,7 +449,7 @@ def _commit(store: Store, run: dict[str, Any]) -> dict[str, Any]:
         rows = rows.sort_values("observed_at")
         first = rows.groupby("urn")["observed_at"].min()
         last = rows.drop_duplicates("urn", keep="last").copy()
-        last["first_at"] = last["urn"].map(first)
+        last["first_at"] = first.reindex(last["urn"]).array
         latest[kind] = last
         if not rows.empty:
             clocks.append(rows["observed_at"].max())
@@ -503,8 +510,9 @@ class SyncRun:
         >>> run = SyncRun("r1", "ok", Path("store"), {"tracks": 500, "users": 1, "playlists": 0,
         ...               "edges": 0}, {"catalogue": 501, "edges": 0},
         ...               {"catalogue": 0, "edges": 0}, [])
-        >>> print(run.summary())
-        sync ok: 1 users, 500 tracks, 0 playlists, 0 edges observed; 501 new, 0 removed; 0 failed -> store
+        >>> print(run.summary())  # doctest: +NORMALIZE_WHITESPACE
+        sync ok: 1 users, 500 tracks, 0 playlists, 0 edges observed; 501 new, 0 removed;
+        0 failed -> store
         """
         o = self.observed
         text = (f"sync {self.status}{' (resumed)' if self.resumed else ''}: "
@@ -541,15 +549,20 @@ def _resolve(store: Store, client: Client, entries: list[_Entry], workers: int
         pinned = {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
     todo = [e for e in entries if e.urn is None and e.key not in pinned]
     failures: list[dict[str, Any]] = []
-    if todo:
-        frame = client.resolve([e.resolve for e in todo], errors="skip", workers=workers)
+    for kind in ("users", None):  # users by name: "No se pudo encontrar al usuario"
+        group = [e for e in todo if (e.kind == "users") == (kind == "users")]
+        if not group:
+            continue
+        frame = client.resolve([e.resolve for e in group], kind=kind, errors="skip",
+                               workers=workers)  # fmt: skip
         by_given = dict(zip(frame["url"], frame["urn"], strict=True))
-        for e in todo:
+        for e in group:
             if e.resolve in by_given:
                 pinned[e.key] = str(by_given[e.resolve])
         for f in frame.attrs.get("scdata", {}).get("failures", []):
-            given = next((e.given for e in todo if e.resolve == f["input"]), f["input"])
+            given = next((e.given for e in group if e.resolve == f["input"]), f["input"])
             failures.append(_failure(given, "resolve", f))
+    if todo:
         data = json.dumps(pinned, indent=1, sort_keys=True).encode()
         write_atomically(path, lambda tmp: tmp.write_bytes(data))
     for e in entries:
@@ -572,13 +585,9 @@ def _plan_json(units: list[Unit], options: dict[str, Any]) -> list[Any]:
     return [options, [[u.id, u.kind, list(u.urns)] for u in units]]
 
 
-Executor = Callable[[list[Unit], Callable[[Unit], Observation]], Iterator[tuple[Unit, Observation]]]
-
-
-def _in_process(units: list[Unit], job: Callable[[Unit], Observation]
-                ) -> Iterator[tuple[Unit, Observation]]:  # fmt: skip
-    for unit in units:
-        yield unit, job(unit)
+#: Runs units somewhere and yields each with what it saw, as they finish: given the units and
+#: the keywords of :func:`observe_unit` (without ``client``: a remote worker uses its own).
+Executor = Callable[[list[Unit], dict[str, Any]], Iterator[tuple[Unit, Observation]]]
 
 
 def _unfinished(store: Store) -> dict[str, Any] | None:
@@ -673,13 +682,15 @@ def sync(
         opened.write_run(run)
         done_ids = {u["id"] for u in run["units"]}
 
-        def job(unit: Unit) -> Observation:
-            return observe_unit(unit, tracks=tracks, users=users, edges=edge_names,
-                                workers=workers, client=client)  # fmt: skip
+        def in_process(units: list[Unit], kw: dict[str, Any]) -> Iterator[tuple[Unit, Observation]]:
+            for unit in units:
+                yield unit, observe_unit(unit, **kw, client=client)
 
         todo = [u for u in units if u.id not in done_ids]
+        kw = {"tracks": bool(tracks), "users": bool(users), "edges": edge_names,
+              "workers": workers}  # fmt: skip
         try:
-            for unit, obs in (_executor or _in_process)(todo, job):
+            for unit, obs in (_executor or in_process)(todo, kw):
                 run["units"].append(_stage(opened, run["run_id"], unit, obs))
                 opened.write_run(run)
                 opened.heartbeat()
@@ -701,7 +712,8 @@ def _start(store: Store, run_id: str, plan: list[Any]) -> tuple[dict[str, Any], 
             log.info("sync: resuming run %s (%d units done)", old["run_id"], len(old["units"]))
             old["status"] = "running"
             old.setdefault("resumed_by", []).append(
-                {"pid": os.getpid(), "host": socket.gethostname(), "at": now_utc().isoformat()})
+                {"pid": os.getpid(), "host": socket.gethostname(), "at": now_utc().isoformat()}
+            )
             return old, True
         log.warning("sync: committing the unfinished run %s with what it observed",
                     old["run_id"])  # fmt: skip
@@ -736,4 +748,3 @@ def _finish(store: Store, run: dict[str, Any], resumed: bool, status: str | None
                  "edges": result["edges"]["removed"]},
         failures=failures, resumed=resumed, log=run,
     )  # fmt: skip
-
