@@ -24,6 +24,9 @@ it, printing every figure with its target and PASS/FAIL:
 - **search**: a windowed ``search_tracks`` that recovers every result where one query is capped
   (the emulator's lo-fi tracks of 2024-2025): its GETs against ``ceil(N/200)`` pages + one
   probe per window split + one final page per window, and the capped verdict without windows;
+- **sync**: one nightly ``scdata.sync`` of the fleet's roster (profiles and every track): its
+  GETs against the minimum (``ceil(n/50)`` batch lookups + pages of 200), no URL asked twice,
+  and its GETs and wall time against the naive ``users_df`` + ``tracks_df`` loop per artist;
 - **cli startup**: wall time of ``scdata --help`` against ``python -c pass`` (best of 5 each)
   and whether ``--help`` imports pandas or pyarrow.
 
@@ -76,6 +79,7 @@ from sections import (
     normalisation,
     requests_count,
     search,
+    sync,
     token_reuse,
     warm_pull,
 )
@@ -137,6 +141,7 @@ def run_sections(bench: Bench, profile: bool) -> str | None:
     fleet.run(bench)
     token_reuse.run(bench)
     search.run(bench)
+    sync.run(bench)
     if not profile:
         return None
     out_dir = Path(tempfile.mkdtemp(prefix="scdata-bench-profiles-"))

@@ -180,7 +180,7 @@ def _period(times: pd.Series, freq: str) -> tuple[pd.Series, pd.Series]:
         start = naive.dt.floor("D")
         ordinal = (start - pd.Timestamp(0)).dt.days
     elif freq == "W":
-        start = (naive - pd.to_timedelta(naive.dt.weekday, unit="D")).dt.floor("D")
+        start = (naive - pd.to_timedelta(naive.dt.day_of_week, unit="D")).dt.floor("D")
         ordinal = (start - pd.Timestamp(0)).dt.days // 7
     else:
         start = naive.dt.to_period("M").dt.start_time
