@@ -117,7 +117,7 @@ def test_growth_since_keeps_the_baseline_before_it(store):
 
 @pytest.mark.parametrize("freq", ["fortnightly", "d", "2D", None])
 def test_unknown_freq_is_refused(store, freq):
-    with pytest.raises(ArgumentError, match='freq must be "D" .* got'):
+    with pytest.raises(ArgumentError, match=r'freq must be "D" .* got'):
         scdata.growth_df(store.root, freq)
 
 

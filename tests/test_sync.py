@@ -12,7 +12,6 @@ import os
 import socket
 import subprocess
 import sys
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -258,7 +257,7 @@ def test_a_store_of_a_newer_version_is_refused_and_left_alone(client, tmp_path):
     store.mkdir()
     manifest = {"format": "scdata-store", "version": STORE_VERSION + 1, "from": "the future"}
     (store / "scdata-store.json").write_text(json.dumps(manifest))
-    with pytest.raises(ArgumentError, match="newer scdata .* left as it is"):
+    with pytest.raises(ArgumentError, match=r"newer scdata .* left as it is"):
         scdata.sync([SMALL], store, client=client)
     with pytest.raises(ArgumentError, match="newer scdata"):
         scdata.history_df(store)

@@ -102,7 +102,6 @@ def run(bench: Bench) -> None:
             f"{rows:,} tracks (naive)",
             "—",
             "all, twice",
-            nightly.observed["tracks"] == rows == first.observed["tracks"]
-            and history == 2 * rows,
+            nightly.observed["tracks"] == rows == first.observed["tracks"] and history == 2 * rows,
         ),
     )
