@@ -1,4 +1,4 @@
-"""notebooks/quickstart.ipynb runs top to bottom with no credentials, on this interpreter.
+"""notebooks/quickstart.ipynb and notebooks/growth.ipynb run top to bottom with no credentials, on this interpreter.
 
 The notebook is executed with nbclient in a Jupyter kernel started from ``sys.executable`` (a
 kernelspec written into the test's temporary directory, so no ``python3`` kernelspec installed
@@ -27,6 +27,7 @@ from .conftest import REPO
 pytestmark = pytest.mark.slow  # a Jupyter kernel runs the notebook
 
 NOTEBOOK = REPO / "notebooks" / "quickstart.ipynb"
+GROWTH = REPO / "notebooks" / "growth.ipynb"
 PROBE = "import sys\nprint(sys.executable)"
 
 
@@ -45,13 +46,14 @@ def kernel_manager(kernels: Path) -> AsyncKernelManager:
     return AsyncKernelManager(kernel_name="python3", kernel_spec_manager=specs)
 
 
-def test_quickstart_notebook_runs(tmp_path: Path) -> None:
-    committed = nbformat.read(NOTEBOOK, as_version=4)
+def execute(notebook: Path, tmp_path: Path) -> tuple[nbformat.NotebookNode, Path]:
+    """Run ``notebook`` (committed without outputs) in ``tmp_path/run``; the run notebook."""
+    committed = nbformat.read(notebook, as_version=4)
     for cell in committed.cells:
         if cell.cell_type == "code":
             assert cell.outputs == [] and cell.execution_count is None, "commit without outputs"
 
-    nb = nbformat.read(NOTEBOOK, as_version=4)
+    nb = nbformat.read(notebook, as_version=4)
     nb.cells.insert(0, nbformat.v4.new_code_cell(PROBE))  # which interpreter runs the kernel
     workdir = tmp_path / "run"
     workdir.mkdir()
@@ -63,6 +65,11 @@ def test_quickstart_notebook_runs(tmp_path: Path) -> None:
         resources={"metadata": {"path": str(workdir)}},
     )
     client.execute()  # raises nbclient's CellExecutionError on the first failing cell
+    return nb, workdir
+
+
+def test_quickstart_notebook_runs(tmp_path: Path) -> None:
+    nb, workdir = execute(NOTEBOOK, tmp_path)
 
     probe = nb.cells[0].outputs
     assert [o.get("text", "").strip() for o in probe if o.output_type == "stream"] == [
@@ -78,3 +85,13 @@ def test_quickstart_notebook_runs(tmp_path: Path) -> None:
     assert parquet.is_file()
     expected = Sandbox().catalog.tracks("jowymusic")  # tracks_df: every track
     assert len(scdata.read_parquet(parquet)) == len(expected)
+
+
+def test_growth_notebook_runs(tmp_path: Path) -> None:
+    nb, _ = execute(GROWTH, tmp_path)
+    outputs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    images = [o for o in outputs if "image/png" in o.get("data", {})]
+    assert len(images) >= 4, f"expected the 4 plots, got {len(images)}"
+    text = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
+    assert "sync ok" in text and "tracks uploaded while we watched" in text
