@@ -1,4 +1,5 @@
-"""notebooks/quickstart.ipynb and notebooks/growth.ipynb run top to bottom with no credentials, on this interpreter.
+"""notebooks/quickstart.ipynb and growth.ipynb run top to bottom with no credentials, on this
+interpreter.
 
 The notebook is executed with nbclient in a Jupyter kernel started from ``sys.executable`` (a
 kernelspec written into the test's temporary directory, so no ``python3`` kernelspec installed

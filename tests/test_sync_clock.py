@@ -147,6 +147,7 @@ def test_a_sync_inside_the_cache_hour_is_not_a_new_observation(world, tmp_path, 
 def test_the_readme_questions_in_sql(synced):
     sb, store, times = synced
     con = scdata.connect(store)
+    week = times[-1].floor("D") - pd.Timedelta(days=7)
     fastest = con.execute(
         """SELECT t.urn, sum(g.plays_delta) AS plays FROM growth g JOIN tracks t USING (urn)
            WHERE g.kind = 'tracks' AND g.period >= ? GROUP BY ALL ORDER BY plays DESC LIMIT 1""",
