@@ -151,11 +151,9 @@ def test_the_readme_questions_in_sql(synced):
     fastest = con.execute(
         """SELECT t.urn, sum(g.plays_delta) AS plays FROM growth g JOIN tracks t USING (urn)
            WHERE g.kind = 'tracks' AND g.period >= ? GROUP BY ALL ORDER BY plays DESC LIMIT 1""",
-        [times[-1].floor("D") - pd.Timedelta(days=7)],
+        [week],
     ).fetchone()
-    frame = scdata.growth_df(
-        store, kind="tracks", since=times[-1].floor("D") - pd.Timedelta(days=7)
-    )
+    frame = scdata.growth_df(store, kind="tracks", since=week)
     best = frame.groupby("urn")["plays_delta"].sum().sort_values(ascending=False)
     assert fastest == (best.index[0], int(best.iloc[0]))
     released = con.execute(
