@@ -25,6 +25,7 @@ NEEDS_EXTRA = {
 SLOW_EXAMPLES = {
     "scdata.dask.tracks_ddf",
     "scdata.datasets.export.export_tracks",
+    "scdata.datasets.sync.sync",  # two artists' 1,000 tracks, paced
     *(f"scdata._search.SearchMixin.search_{k}" for k in ("tracks", "users", "playlists")),
 }
 
