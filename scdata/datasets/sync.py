@@ -442,13 +442,14 @@ def _commit(store: Store, run: dict[str, Any]) -> dict[str, Any]:
     clocks = []
     for kind in KINDS:
         rows = _staged(store, run_id, done, kind, CURRENT_COLUMNS[kind])
-        rows = rows[rows["observed_at"].notna()]
-        observed[kind] = int(rows["urn"].nunique())
+        rows = rows[rows["observed_at"].notna()].sort_values("observed_at", kind="stable")
+        # one observation per item per run (a watched track is also in its owner's list)
+        first = rows.groupby("urn")["observed_at"].min()
+        rows = rows.drop_duplicates("urn", keep="last")
+        observed[kind] = len(rows)
         history = rows.assign(run_id=run_id)
         store.append_history(kind, history[[c.name for c in HISTORY_COLUMNS[kind]]], run_id)
-        rows = rows.sort_values("observed_at")
-        first = rows.groupby("urn")["observed_at"].min()
-        last = rows.drop_duplicates("urn", keep="last").copy()
+        last = rows.copy()
         last["first_at"] = first.reindex(last["urn"]).array
         latest[kind] = last
         if not rows.empty:
