@@ -209,6 +209,14 @@ def _latest(frame: pd.DataFrame) -> pd.Timestamp | None:
     return None if pd.isna(value) else pd.Timestamp(value)
 
 
+def _latest_by(frame: pd.DataFrame, column: str) -> dict[str, pd.Timestamp]:
+    """The latest ``observed_at`` of each owner's rows (when its list was seen)."""
+    if frame.empty:
+        return {}
+    pairs = pd.DataFrame({"owner": frame[column].to_numpy(), "at": frame["observed_at"].array})
+    return {str(k): pd.Timestamp(v) for k, v in pairs.groupby("owner")["at"].max().items()}
+
+
 def observe_unit(
     unit: Unit,
     *,
@@ -252,10 +260,10 @@ def observe_unit(
         frame = cast("pd.DataFrame", client.collection_df("tracks", urns, **kw))
         failed(frame, "tracks", "users")
         obs.frames["tracks"] = frame
+        latest = _latest_by(frame, "user_urn")
         for info in frame.attrs.get("scdata", {}).get("inputs", []):
             if info.get("complete"):
-                mine = frame[frame["user_urn"] == info["urn"]]
-                at = _latest(mine) or when.get(info["urn"]) or _latest(frame)
+                at = latest.get(info["urn"]) or when.get(info["urn"]) or _latest(frame)
                 if at is not None:
                     obs.listed[info["urn"]] = pd.Timestamp(at).isoformat()
     parts = []
@@ -272,11 +280,11 @@ def observe_unit(
                     "observed_at": frame["observed_at"],
                 }))  # fmt: skip
             dst_kind = SCHEMAS_KIND[what]
+            latest = _latest_by(frame, owner)
             for info in frame.attrs.get("scdata", {}).get("inputs", []):
                 if not info.get("complete"):
                     continue
-                mine = frame[frame[owner] == info["urn"]]
-                at = _latest(mine) or when.get(info["urn"]) or _latest(frame)
+                at = latest.get(info["urn"]) or when.get(info["urn"]) or _latest(frame)
                 if at is not None:
                     obs.scopes.append({"relation": relation, "side": side, "urn": info["urn"],
                                        "dst_kind": dst_kind,
