@@ -257,7 +257,7 @@ def observe_unit(
     when = {} if profiles is None else dict(zip(profiles["urn"], profiles["observed_at"],
                                                 strict=True))  # fmt: skip
     if tracks:
-        frame = cast("pd.DataFrame", client.collection_df("tracks", urns, **kw))
+        frame = cast("pd.DataFrame", client.collection_df("tracks", urns, progress=False, **kw))
         failed(frame, "tracks", "users")
         obs.frames["tracks"] = frame
         latest = _latest_by(frame, "user_urn")
@@ -269,7 +269,7 @@ def observe_unit(
     parts = []
     for name in edges:
         for what, relation, side in EDGES[name]:
-            frame = cast("pd.DataFrame", client.collection_df(what, urns, **kw))
+            frame = cast("pd.DataFrame", client.collection_df(what, urns, progress=False, **kw))
             failed(frame, what, "users")
             owner = _OWNER_COLUMN[what]
             if not frame.empty:
