@@ -49,6 +49,7 @@ if TYPE_CHECKING:  # what the lazy names are, for type checkers and IDEs
         users_df,
         web_profiles_df,
     )
+    from ._search import search_playlists, search_tracks, search_users
     from .compat import get_token, soundcloud_api, user_info, user_tracks
     from .datasets.export import export_tracks
     from .errors import (
@@ -101,6 +102,7 @@ _LAZY: dict[str, str] = {
     "lookup_playlists": "._functions",
     "tracks_df": "._functions",
     "users_df": "._functions",
+    **dict.fromkeys(("search_playlists", "search_tracks", "search_users"), "._search"),
     "get_token": ".compat",
     "soundcloud_api": ".compat",
     "user_info": ".compat",
@@ -167,6 +169,9 @@ __all__ = [
     "reposters_df",
     "reposts_df",
     "resolve",
+    "search_playlists",
+    "search_tracks",
+    "search_users",
     "soundcloud_api",
     "to_parquet",
     "tracks_df",

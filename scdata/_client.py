@@ -19,6 +19,7 @@ from ._fanout import DEFAULT_WORKERS, run_all
 from ._lookups import LookupsMixin
 from ._progress import counted, progress_bar, progress_enabled
 from ._resources import COLLECTIONS
+from ._search import SearchMixin
 from ._walk import TrackPages
 from .config import Settings, mask_url
 from .errors import ArgumentError
@@ -31,7 +32,7 @@ from .storage.backends import page_store, shared_state, token_store
 from .storage.redis_store import RedisConnection
 
 
-class Client(LookupsMixin):
+class Client(LookupsMixin, SearchMixin):
     """A SoundCloud client: credentials, token, HTTP cache and the data functions.
 
     Every keyword left out comes from the environment (see the README's configuration table).
@@ -308,6 +309,8 @@ class Client(LookupsMixin):
         offline: bool | None = None,
         refresh: bool | None = None,
         progress: bool | None = None,
+        observe: bool = False,
+        backend: Literal["pandas"] = "pandas",
     ) -> pd.DataFrame: ...
 
     @overload
@@ -338,7 +341,9 @@ class Client(LookupsMixin):
         offline: bool | None = None,
         refresh: bool | None = None,
         progress: bool | None = None,
-    ) -> pd.DataFrame | list[dict[str, Any]]: ...
+        observe: bool = False,
+        backend: str = "pandas",
+    ) -> Any: ...
 
     def tracks_df(
         self,
@@ -352,7 +357,9 @@ class Client(LookupsMixin):
         offline: bool | None = None,
         refresh: bool | None = None,
         progress: bool | None = None,
-    ) -> pd.DataFrame | list[dict[str, Any]]:
+        observe: bool = False,
+        backend: str = "pandas",
+    ) -> Any:
         """Every track of one or several users as one typed DataFrame.
 
         Parameters
@@ -374,6 +381,12 @@ class Client(LookupsMixin):
             Users fetched at once.
         offline, refresh, progress : bool, optional
             Cache switches and the progress bar (default: on when someone is watching).
+        observe : bool, default False
+            Add ``observed_at``, when SoundCloud answered with each row (its HTTP ``Date``).
+        backend : {"pandas", "arrow", "polars"}, default "pandas"
+            What to return: a pandas DataFrame, the typed ``pyarrow.Table`` (``df.attrs`` as
+            JSON in its schema metadata, ``b"scdata"``) or a polars DataFrame (the ``polars``
+            extra), the last two built without a detour through pandas.
 
         Returns
         -------
@@ -413,7 +426,7 @@ class Client(LookupsMixin):
         return self.collector.frame(
             lambda item: tracks, users, ("users",), "users", limit=limit, errors=errors,
             workers=workers, offline=offline, refresh=refresh, progress=progress, raw=raw,
-            params={"access": check_access(access)},
+            params={"access": check_access(access)}, observe=observe, backend=backend,
         )  # fmt: skip
 
     def users_df(
@@ -424,7 +437,9 @@ class Client(LookupsMixin):
         workers: int = DEFAULT_WORKERS,
         offline: bool | None = None,
         refresh: bool | None = None,
-    ) -> pd.DataFrame:
+        observe: bool = False,
+        backend: str = "pandas",
+    ) -> Any:
         """One typed row per user, columns named as the API's user fields.
 
         Parameters
@@ -434,6 +449,8 @@ class Client(LookupsMixin):
             or URN are fetched in batches (``/users?urns=``, ``SCDATA_BATCH_SIZE`` a request).
         errors : {"raise", "skip"}, default "raise"
             ``"skip"`` leaves out a user that fails, listed in ``df.attrs["scdata"]["failures"]``.
+        observe, backend
+            As for :meth:`tracks_df`.
 
         Raises
         ------
@@ -449,7 +466,7 @@ class Client(LookupsMixin):
         0               JOWY          347
         1  Big Catalog Radio        10000
         """
-        return self._users_frame(users, errors, workers, offline, refresh)
+        return self._users_frame(users, errors, workers, offline, refresh, observe, backend)
 
     # -- lifecycle -------------------------------------------------------------------------------
     def close(self) -> None:

@@ -21,13 +21,14 @@ a blocked IP, authentication) always stop the call.
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
+import json
 import numbers
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-import pandas as pd
 import pyarrow as pa
 
 from ._checks import check_count, check_workers
@@ -44,7 +45,7 @@ from .errors import (
     OfflineError,
     UserNotFoundError,
 )
-from .frames.convert import concat_pages, page_table, table_to_frame
+from .frames.convert import concat_pages, page_table, table_to_frame, warn_parse_issues
 from .frames.schema import EXTRA_COLUMNS, SCHEMAS, Column
 from .http.endpoints import FetchOptions, item_keys
 from .http.refs import ItemRef, item_noun, parse_item, parse_user
@@ -88,9 +89,11 @@ class Input:
 
     given: str
     ref: ItemRef
+    shown: str = ""  # how messages name it: the user as scdata read it ("jowymusic", "42")
     urn: str | None = None
     secret_token: str | None = None
     found: dict[str, Any] | None = None
+    observed_at: datetime | None = None  # when SoundCloud answered with ``found``
 
 
 class Failures:
@@ -176,7 +179,8 @@ class Collector:
             if ref is None or ref.key in seen:
                 continue
             seen.add(ref.key)
-            inputs.append(Input(str(value), ref))
+            shown = str(parse_user(value)) if ref.kind == "users" or ref.short_link else str(value)
+            inputs.append(Input(str(value), ref, shown))
         return inputs
 
     def resolve(
@@ -206,7 +210,7 @@ class Collector:
                     )
                 except NotFoundError:
                     if tuple(kinds) == ("users",):
-                        raise UserNotFoundError(item.given) from None
+                        raise UserNotFoundError(item.shown) from None
                     noun = " or ".join(item_noun(k).split()[1] for k in kinds)
                     raise NotFoundError(item.given, kinds[0] if len(kinds) == 1 else noun) from None
                 if kind not in kinds:
@@ -255,13 +259,17 @@ class Collector:
         batched = [i for i in inputs if kind in ("users", "tracks") and not i.secret_token]
         chunks = [batched[n : n + size] for n in range(0, len(batched), size)]
 
-        def batch(chunk: list[Input]) -> list[dict[str, Any]]:
-            return api.batch(kind, [i.urn or "" for i in chunk], options)
+        answered: dict[str, datetime] = {}
 
-        for items in run_all(batch, chunks, workers) if chunks else []:
+        def batch(chunk: list[Input]) -> tuple[list[dict[str, Any]], datetime]:
+            when: list[datetime] = []
+            return api.batch(kind, [i.urn or "" for i in chunk], options, when), when[0]
+
+        for items, when in run_all(batch, chunks, workers) if chunks else []:
             for urn, obj in zip(item_keys(items, kind), items, strict=True):
                 if urn is not None:
                     found[urn] = obj
+                    answered[urn] = when
         singles = [i for i in inputs if i.urn not in found]
 
         def single(item: Input) -> Input | None:
@@ -271,10 +279,12 @@ class Collector:
                     params["secret_token"] = item.secret_token
                 if kind == "playlists":
                     params["show_tracks"] = "false"
+                when: list[datetime] = []
                 try:
-                    item.found = api.item(kind, item.urn or "", options, params)
+                    item.found = api.item(kind, item.urn or "", options, params, when)
+                    item.observed_at = when[0]
                 except UserNotFoundError:
-                    raise UserNotFoundError(item.given) from None
+                    raise UserNotFoundError(item.shown) from None
                 except NotFoundError:
                     raise NotFoundError(item.given, kind) from None
                 return item
@@ -284,6 +294,7 @@ class Collector:
         for each in inputs:
             if each.urn in found:
                 each.found = found[each.urn]
+                each.observed_at = answered[each.urn]
         looked_up = {id(i) for i in run_all(single, singles, workers) if i is not None}
         return [i for i in inputs if i.urn in found or id(i) in looked_up]
 
@@ -298,6 +309,7 @@ class Collector:
         params: dict[str, Any],
         on_page: Callable[[int], None],
         raw: bool,
+        observe: bool = False,
     ) -> tuple[pa.Table | list[dict[str, Any]], dict[str, Any]]:
         """One input's whole list (at most ``limit``), with its owner and position columns."""
         pages = self.client.pages
@@ -331,7 +343,7 @@ class Collector:
                 counted(
                     pages.list_tables(
                         first, urn, collection.item, limit, options, state=state, check=check,
-                        build=build,
+                        build=build, observe=observe,
                     ),
                     _Bar(on_page),
                     _rows,
@@ -344,6 +356,10 @@ class Collector:
             tables = []
             state.note = "SoundCloud answered 404 for this list although the owner exists"
         table = concat_pages(collection.item, tables, distinct=True)
+        if observe and "observed_at" not in table.column_names:  # no page: no row to date
+            observed = EXTRA_COLUMNS["observed_at"]
+            field = pa.field(observed.name, observed.arrow_type)
+            table = table.append_column(field, pa.nulls(table.num_rows, field.type))
         table = self._extras(collection, urn, table)
         return table, self._info(collection, item, table.num_rows, state)
 
@@ -439,12 +455,22 @@ class Collector:
         progress: bool | None = None,
         raw: bool = False,
         params: dict[str, Any] | None = None,
-    ) -> pd.DataFrame | list[dict[str, Any]]:
+        observe: bool = False,
+        backend: str = "pandas",
+    ) -> Any:
         """The rows of ``pick(input)``'s list for every input, in the order given.
 
         ``kinds`` are what an input may name (``("users",)``; ``("tracks", "playlists")`` for
-        reposters); ``name`` is the parameter, for messages.
+        reposters); ``name`` is the parameter, for messages. ``observe`` adds ``observed_at``
+        (when SoundCloud answered with each row); ``backend`` is ``"pandas"`` (a DataFrame),
+        ``"arrow"`` (a ``pyarrow.Table``) or ``"polars"``.
         """
+        backend = check_backend(backend)
+        if raw and (observe or backend != "pandas"):
+            raise ArgumentError(
+                f"raw=True gives the API's dicts: it takes neither observe={observe!r} nor "
+                f"backend={backend!r}"
+            )
         limit = check_count("limit", limit, minimum=1, allow_none=True)
         cap = check_count("max_per_user", max_per_user, minimum=1, allow_none=True)
         if cap is not None:
@@ -485,7 +511,7 @@ class Collector:
             def job() -> tuple[Any, dict[str, Any]]:
                 return self.walk(
                     collection, item, limit=limit, options=options, params=params or {},
-                    on_page=on_page, raw=raw,
+                    on_page=on_page, raw=raw, observe=observe,
                 )  # fmt: skip
 
             return failures.guard(item.given, job)
@@ -494,31 +520,27 @@ class Collector:
             results = [r for r in run_all(one, inputs, workers) if r is not None]
         finally:
             bar.close()
+        first = collections[id(inputs[0])] if inputs else pick(_probe(kinds))
         attrs = {
-            "collection": collections[id(inputs[0])].name if inputs else None,
+            "collection": first.name,
             "fetched_at": fetched_at.isoformat(),
             "inputs": [info for _, info in results],
             "failures": failures.items,
         }
         if raw:
             return [row for rows, _ in results for row in rows]
-        item_kind = collections[id(inputs[0])].item if inputs else _item_kind(pick, kinds)
-        frame = self._assemble(item_kind, [table for table, _ in results], inputs, collections)
-        frame.attrs["fetched_at"] = fetched_at.isoformat()
-        frame.attrs["scdata"] = attrs
-        return frame
-
-    @staticmethod
-    def _assemble(
-        kind: str, tables: list[pa.Table], inputs: list[Input], collections: dict[int, Any]
-    ) -> pd.DataFrame:
-        columns = _frame_columns(kind, [collections[id(i)] for i in inputs[:1]])
-        if not tables:
-            schema = pa.schema([pa.field(c.name, c.arrow_type) for c in columns])
-            return table_to_frame(schema.empty_table(), columns)
-        owned = any(collections[id(i)].owner_column for i in inputs)
-        table = tables[0] if len(tables) == 1 else concat_pages(kind, tables, dedupe=not owned)
-        return table_to_frame(table, columns)
+        tables = [table for table, _ in results]
+        if tables:
+            owned = first.owner_column is not None or len(tables) == 1
+            table = (
+                tables[0]
+                if len(tables) == 1
+                else concat_pages(first.item, tables, dedupe=not owned)
+            )
+        else:
+            columns = _frame_columns(first.item, [first], observe)
+            table = pa.schema([pa.field(c.name, c.arrow_type) for c in columns]).empty_table()
+        return deliver(table, first.item, attrs, backend, fetched_at)
 
     @staticmethod
     def _total(
@@ -534,6 +556,58 @@ class Collector:
         return total
 
 
+Backend = Literal["pandas", "arrow", "polars"]
+BACKENDS = ("pandas", "arrow", "polars")
+
+
+def check_backend(backend: object) -> Backend:
+    """``"pandas"``, ``"arrow"`` or ``"polars"``; anything else raises naming the value.
+
+    ``"polars"`` needs polars installed (the ``polars`` extra); checked before any request.
+
+    Examples
+    --------
+    >>> check_backend("arrow")
+    'arrow'
+    >>> check_backend("spark")
+    Traceback (most recent call last):
+    ...
+    scdata.errors.ArgumentError: backend must be "pandas", "arrow" or "polars", got 'spark'
+    """
+    if backend not in BACKENDS:
+        raise ArgumentError(f'backend must be "pandas", "arrow" or "polars", got {backend!r}')
+    if backend == "polars" and importlib.util.find_spec("polars") is None:
+        raise ImportError("backend='polars' needs polars: pip install 'scdata[polars]'")
+    return "arrow" if backend == "arrow" else "polars" if backend == "polars" else "pandas"
+
+
+def deliver(
+    table: pa.Table, kind: str, attrs: dict[str, Any], backend: str, fetched_at: datetime
+) -> Any:
+    """The typed ``table`` as the caller asked: a pandas frame, the Arrow table, or polars.
+
+    pandas keeps ``attrs`` in ``df.attrs["scdata"]`` (and ``df.attrs["fetched_at"]``); Arrow
+    and polars get them as JSON in the schema metadata (``b"scdata"``) of the Arrow table,
+    which ``pl.from_arrow`` drops: ask for ``backend="arrow"`` to keep them. Neither of the
+    two goes through pandas.
+    """
+    if backend == "pandas":
+        frame = table_to_frame(table, SCHEMAS[kind])
+        frame.attrs["fetched_at"] = fetched_at.isoformat()
+        frame.attrs["scdata"] = attrs
+        return frame
+    warn_parse_issues(table, kind)
+    metadata = dict(table.schema.metadata or {})
+    metadata.pop(b"scdata_parse_issues", None)
+    metadata[b"scdata"] = json.dumps({**attrs, "fetched_at": fetched_at.isoformat()}).encode()
+    table = table.replace_schema_metadata(metadata)
+    if backend == "arrow":
+        return table
+    import polars as pl
+
+    return pl.from_arrow(table)
+
+
 class _Bar:
     """Adapts a page callback to the ``update(n)`` of a progress bar."""
 
@@ -545,16 +619,17 @@ def _rows(table: pa.Table) -> int:
     return int(table.num_rows)
 
 
-def _frame_columns(kind: str, collections: Sequence[Collection]) -> tuple[Column, ...]:
-    extras: list[Column] = []
-    names = {c.name for c in SCHEMAS[kind]}
+def _frame_columns(
+    kind: str, collections: Sequence[Collection], observe: bool = False
+) -> tuple[Column, ...]:
+    """The columns of a frame of ``collections``, in the order the walk builds them."""
+    names = [c.name for c in SCHEMAS[kind]]
     for collection in collections:
-        for column in (*collection.item_columns, collection.owner_column,
-                       collection.position_column):  # fmt: skip
-            if column is not None and column not in names:
-                extras.append(EXTRA_COLUMNS[column])
-                names.add(column)
-    return (*SCHEMAS[kind], *extras)
+        added = [*collection.item_columns, "observed_at" if observe else None,
+                 collection.owner_column, collection.position_column]  # fmt: skip
+        names += [n for n in added if n is not None and n not in names]
+    declared = {c.name: c for c in SCHEMAS[kind]}
+    return tuple(declared.get(n) or EXTRA_COLUMNS[n] for n in names)
 
 
 def _tracks_missing(items: list[Any]) -> pa.Array:
@@ -591,7 +666,6 @@ def _builder(collection: Collection) -> Callable[[list[Any]], pa.Table] | None:
     return build
 
 
-def _item_kind(pick: Callable[[Input], Collection], kinds: Sequence[str]) -> str:
-    """The item kind of a call that kept no input (every one failed)."""
-    probe = Input("", ItemRef(kinds[0], item_id=1), urn=f"soundcloud:{kinds[0]}:1")
-    return pick(probe).item
+def _probe(kinds: Sequence[str]) -> Input:
+    """A stand-in input, to ask ``pick`` what a call that kept no input would have read."""
+    return Input("", ItemRef(kinds[0], item_id=1), urn=f"soundcloud:{kinds[0]}:1")

@@ -15,6 +15,13 @@ concurrently, rows in the order given) and share these keywords:
     The cache switches and the progress bar, as for ``tracks_df``.
 ``raw``
     The API's dicts instead of a frame (with the owner and position keys scdata adds).
+``observe``
+    Add ``observed_at``: when SoundCloud answered with each row (the response's HTTP
+    ``Date``; a cached answer keeps its own). What ``scdata.sync`` records history with.
+``backend``
+    ``"pandas"`` (default), ``"arrow"`` (a ``pyarrow.Table``; ``df.attrs`` as JSON in its
+    schema metadata, ``b"scdata"``) or ``"polars"`` (the ``polars`` extra): built from the
+    typed pages without a detour through pandas.
 
 Every frame says what it is in ``df.attrs["scdata"]``: per input, the count SoundCloud gives
 for the list (``expected``), the rows that came (``got``), whether the walk reached the end
@@ -26,8 +33,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
 
-import pandas as pd
-
 from ._checks import check_access
 from ._collect import Collector, Input
 from ._resources import COLLECTIONS, Collection, collection
@@ -38,7 +43,7 @@ if TYPE_CHECKING:
     from .http.endpoints import FetchOptions
 
 Refs = Any  # one reference (str or int) or a list of them
-Frame = pd.DataFrame | list[dict[str, Any]]
+Frame = Any  # a pandas or polars DataFrame, a pyarrow.Table, or the API's dicts (raw)
 LIKE_KINDS = ("tracks", "playlists")
 
 
@@ -81,6 +86,8 @@ class CollectionsMixin:
         refresh: bool | None = None,
         progress: bool | None = None,
         raw: bool = False,
+        observe: bool = False,
+        backend: str = "pandas",
     ) -> Frame:
         """Any collection by its name (``scdata export --what`` and Dask use this).
 
@@ -104,6 +111,7 @@ class CollectionsMixin:
             _fixed(declared.name), refs, (declared.owner,), _param(declared.owner),
             limit=limit, max_per_user=max_per_user, errors=errors, workers=workers,
             offline=offline, refresh=refresh, progress=progress, raw=raw,
+            observe=observe, backend=backend,
         )  # fmt: skip
 
     def _list(self, name: str, refs: Refs, kinds: tuple[str, ...], param: str, **kw: Any) -> Frame:
@@ -121,6 +129,8 @@ class CollectionsMixin:
         refresh: bool | None = None,
         progress: bool | None = None,
         raw: bool = False,
+        observe: bool = False,
+        backend: str = "pandas",
     ) -> Frame:
         """The playlists and albums each user made.
 
@@ -139,6 +149,7 @@ class CollectionsMixin:
         return self._list(
             "playlists", users, ("users",), "users", limit=limit, errors=errors,
             workers=workers, offline=offline, refresh=refresh, progress=progress, raw=raw,
+            observe=observe, backend=backend,
             params={"show_tracks": "true" if show_tracks else "false"},
         )  # fmt: skip
 
@@ -153,6 +164,8 @@ class CollectionsMixin:
         refresh: bool | None = None,
         progress: bool | None = None,
         raw: bool = False,
+        observe: bool = False,
+        backend: str = "pandas",
     ) -> Frame:
         """The tracks of each playlist, in playlist order (``playlist_urn``, ``position``).
 
@@ -171,6 +184,7 @@ class CollectionsMixin:
             "playlist_tracks", playlists, ("playlists",), "playlists", limit=limit,
             errors=errors, workers=workers, offline=offline, refresh=refresh,
             progress=progress, raw=raw,
+            observe=observe, backend=backend,
         )  # fmt: skip
 
     def likes_df(
@@ -186,6 +200,8 @@ class CollectionsMixin:
         refresh: bool | None = None,
         progress: bool | None = None,
         raw: bool = False,
+        observe: bool = False,
+        backend: str = "pandas",
     ) -> Frame:
         """What each user liked: tracks (default) or playlists; ``position`` 0 = most recent.
 
@@ -196,13 +212,14 @@ class CollectionsMixin:
         --------
         >>> import scdata
         >>> likes = scdata.likes_df("jowymusic", limit=5)
-        >>> likes[["liker_urn", "position"]].iloc[0].tolist()
-        ['soundcloud:users:52461337', 0]
+        >>> likes["position"].tolist(), likes["liker_urn"].unique().tolist()
+        ([0, 1, 2, 3, 4], ['soundcloud:users:52461337'])
         """
         name = f"likes_{_kind(kind)}"
         return self._list(
             name, users, ("users",), "users", limit=limit, errors=errors, workers=workers,
             offline=offline, refresh=refresh, progress=progress, raw=raw,
+            observe=observe, backend=backend,
             params={"access": check_access(access)},
         )  # fmt: skip
 
@@ -219,6 +236,8 @@ class CollectionsMixin:
         refresh: bool | None = None,
         progress: bool | None = None,
         raw: bool = False,
+        observe: bool = False,
+        backend: str = "pandas",
     ) -> Frame:
         """What each user reposted: tracks (default) or playlists (``reposter_urn``, ``position``).
 
@@ -232,6 +251,7 @@ class CollectionsMixin:
         return self._list(
             name, users, ("users",), "users", limit=limit, errors=errors, workers=workers,
             offline=offline, refresh=refresh, progress=progress, raw=raw,
+            observe=observe, backend=backend,
             params={"access": check_access(access)},
         )  # fmt: skip
 
@@ -247,6 +267,8 @@ class CollectionsMixin:
         refresh: bool | None = None,
         progress: bool | None = None,
         raw: bool = False,
+        observe: bool = False,
+        backend: str = "pandas",
     ) -> Frame:
         """The users following each user (``followed_urn``, ``position``), full user rows.
 
@@ -264,6 +286,7 @@ class CollectionsMixin:
             "followers", users, ("users",), "users", limit=limit, max_per_user=max_per_user,
             errors=errors, workers=workers, offline=offline, refresh=refresh,
             progress=progress, raw=raw,
+            observe=observe, backend=backend,
         )  # fmt: skip
 
     def followings_df(
@@ -278,6 +301,8 @@ class CollectionsMixin:
         refresh: bool | None = None,
         progress: bool | None = None,
         raw: bool = False,
+        observe: bool = False,
+        backend: str = "pandas",
     ) -> Frame:
         """The users each user follows (``follower_urn``, ``position``): at most 2,000 listed.
 
@@ -293,6 +318,7 @@ class CollectionsMixin:
             "followings", users, ("users",), "users", limit=limit, max_per_user=max_per_user,
             errors=errors, workers=workers, offline=offline, refresh=refresh,
             progress=progress, raw=raw,
+            observe=observe, backend=backend,
         )  # fmt: skip
 
     def favoriters_df(
@@ -306,6 +332,8 @@ class CollectionsMixin:
         refresh: bool | None = None,
         progress: bool | None = None,
         raw: bool = False,
+        observe: bool = False,
+        backend: str = "pandas",
     ) -> Frame:
         """The users who liked each track (``item_urn``, ``position``).
 
@@ -319,6 +347,7 @@ class CollectionsMixin:
         return self._list(
             "favoriters", tracks, ("tracks",), "tracks", limit=limit, errors=errors,
             workers=workers, offline=offline, refresh=refresh, progress=progress, raw=raw,
+            observe=observe, backend=backend,
         )  # fmt: skip
 
     def reposters_df(
@@ -332,6 +361,8 @@ class CollectionsMixin:
         refresh: bool | None = None,
         progress: bool | None = None,
         raw: bool = False,
+        observe: bool = False,
+        backend: str = "pandas",
     ) -> Frame:
         """The users who reposted each track or playlist (``item_urn``, ``position``).
 
@@ -355,6 +386,7 @@ class CollectionsMixin:
         return self.collector.frame(
             pick, items, ("tracks", "playlists"), "items", limit=limit, errors=errors,
             workers=workers, offline=offline, refresh=refresh, progress=progress, raw=raw,
+            observe=observe, backend=backend,
         )  # fmt: skip
 
     def comments_df(
@@ -368,6 +400,8 @@ class CollectionsMixin:
         refresh: bool | None = None,
         progress: bool | None = None,
         raw: bool = False,
+        observe: bool = False,
+        backend: str = "pandas",
     ) -> Frame:
         """The comments on each track: ``timestamp`` (ms into the track), ``timestamp_s``.
 
@@ -382,6 +416,7 @@ class CollectionsMixin:
         return self._list(
             "comments", tracks, ("tracks",), "tracks", limit=limit, errors=errors,
             workers=workers, offline=offline, refresh=refresh, progress=progress, raw=raw,
+            observe=observe, backend=backend,
         )  # fmt: skip
 
     def related_tracks_df(
@@ -395,6 +430,8 @@ class CollectionsMixin:
         refresh: bool | None = None,
         progress: bool | None = None,
         raw: bool = False,
+        observe: bool = False,
+        backend: str = "pandas",
     ) -> Frame:
         """Tracks SoundCloud lists as related to each track (``source_urn``, ``rank``).
 
@@ -408,6 +445,7 @@ class CollectionsMixin:
         return self._list(
             "related_tracks", tracks, ("tracks",), "tracks", limit=limit, errors=errors,
             workers=workers, offline=offline, refresh=refresh, progress=progress, raw=raw,
+            observe=observe, backend=backend,
         )  # fmt: skip
 
     def related_artists_df(
@@ -421,6 +459,8 @@ class CollectionsMixin:
         refresh: bool | None = None,
         progress: bool | None = None,
         raw: bool = False,
+        observe: bool = False,
+        backend: str = "pandas",
     ) -> Frame:
         """Users SoundCloud lists as related to each user (``source_urn``, ``rank``).
 
@@ -433,6 +473,7 @@ class CollectionsMixin:
         return self._list(
             "related_artists", users, ("users",), "users", limit=limit, errors=errors,
             workers=workers, offline=offline, refresh=refresh, progress=progress, raw=raw,
+            observe=observe, backend=backend,
         )  # fmt: skip
 
     def web_profiles_df(
@@ -445,6 +486,8 @@ class CollectionsMixin:
         refresh: bool | None = None,
         progress: bool | None = None,
         raw: bool = False,
+        observe: bool = False,
+        backend: str = "pandas",
     ) -> Frame:
         """Each user's links elsewhere (``service``, ``url``; ``user_urn``).
 
@@ -457,6 +500,7 @@ class CollectionsMixin:
         return self._list(
             "web_profiles", users, ("users",), "users", errors=errors, workers=workers,
             offline=offline, refresh=refresh, progress=progress, raw=raw,
+            observe=observe, backend=backend,
         )  # fmt: skip
 
 

@@ -43,6 +43,8 @@ def tracks_df(
     offline: bool | None = None,
     refresh: bool | None = None,
     progress: bool | None = None,
+    observe: bool = False,
+    backend: Literal["pandas"] = "pandas",
 ) -> pd.DataFrame: ...
 
 
@@ -73,7 +75,9 @@ def tracks_df(
     offline: bool | None = None,
     refresh: bool | None = None,
     progress: bool | None = None,
-) -> pd.DataFrame | list[dict[str, Any]]: ...
+    observe: bool = False,
+    backend: str = "pandas",
+) -> Any: ...
 
 
 def tracks_df(
@@ -87,10 +91,12 @@ def tracks_df(
     offline: bool | None = None,
     refresh: bool | None = None,
     progress: bool | None = None,
-) -> pd.DataFrame | list[dict[str, Any]]:
+    observe: bool = False,
+    backend: str = "pandas",
+) -> Any:
     return default_client().tracks_df(
         users, limit, raw=raw, access=access, errors=errors, workers=workers, offline=offline,
-        refresh=refresh, progress=progress,
+        refresh=refresh, progress=progress, observe=observe, backend=backend,
     )  # fmt: skip
 
 
@@ -101,10 +107,13 @@ def users_df(
     workers: int = 8,
     offline: bool | None = None,
     refresh: bool | None = None,
-) -> pd.DataFrame:
+    observe: bool = False,
+    backend: str = "pandas",
+) -> Any:
     return default_client().users_df(
-        users, errors=errors, workers=workers, offline=offline, refresh=refresh
-    )
+        users, errors=errors, workers=workers, offline=offline, refresh=refresh,
+        observe=observe, backend=backend,
+    )  # fmt: skip
 
 
 def _forward(method: Callable[Concatenate[Client, P], R]) -> Callable[P, R]:

@@ -13,16 +13,18 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 from ._checks import check_workers
-from ._collect import Failures, Input, check_errors
+from ._collect import Failures, Input, check_backend, check_errors, deliver
 from ._collections import CollectionsMixin
-from .frames.convert import page_table, table_to_frame
-from .frames.schema import SCHEMAS
+from .frames.convert import page_table
+from .frames.schema import EXTRA_COLUMNS
 from .http.refs import ITEM_KINDS
 
 Refs = Any
 _SINGULAR = {"users": "user", "tracks": "track", "playlists": "playlist"}
+_PANDAS = {pa.large_string(): pd.StringDtype(na_value=float("nan")), pa.int64(): pd.Int64Dtype()}
 
 
 class LookupsMixin(CollectionsMixin):
@@ -54,13 +56,22 @@ class LookupsMixin(CollectionsMixin):
         return sorted(found, key=lambda i: order[id(i)]), failures, fetched_at
 
     def _frame(
-        self, kind: str, found: list[Input], failures: Failures, fetched_at: datetime
-    ) -> pd.DataFrame:
+        self,
+        kind: str,
+        found: list[Input],
+        failures: Failures,
+        fetched_at: datetime,
+        observe: bool = False,
+        backend: str = "pandas",
+    ) -> Any:
         table = page_table(kind, [i.found for i in found])
-        frame = table_to_frame(table, SCHEMAS[kind])
-        frame.attrs["fetched_at"] = fetched_at.isoformat()
-        frame.attrs["scdata"] = {"failures": failures.items}
-        return frame
+        if observe:
+            column = EXTRA_COLUMNS["observed_at"]
+            table = table.append_column(
+                pa.field(column.name, column.arrow_type),
+                pa.array([i.observed_at for i in found], column.arrow_type),
+            )
+        return deliver(table, kind, {"failures": failures.items}, backend, fetched_at)
 
     def resolve(
         self,
@@ -71,7 +82,8 @@ class LookupsMixin(CollectionsMixin):
         workers: int = 8,
         offline: bool | None = None,
         refresh: bool | None = None,
-    ) -> pd.DataFrame:
+        backend: str = "pandas",
+    ) -> Any:
         """What each SoundCloud URL, short link, URN or id names.
 
         Parameters
@@ -92,32 +104,34 @@ class LookupsMixin(CollectionsMixin):
         Examples
         --------
         >>> import scdata
-        >>> scdata.resolve(["https://m.soundcloud.com/jowymusic?utm_source=x",
-        ...                 "soundcloud:users:123456789"])[["kind", "urn"]]
-           kind                        urn
-        0  user  soundcloud:users:52461337
-        1  user  soundcloud:users:123456789
+        >>> df = scdata.resolve(["https://m.soundcloud.com/jowymusic?utm_source=x",
+        ...                      "https://soundcloud.com/jowymusic/analog-satellite"])
+        >>> df["kind"].tolist(), df.loc[0, "urn"]
+        (['user', 'track'], 'soundcloud:users:52461337')
         """
         kinds = ITEM_KINDS if kind is None else (_check_kind(kind),)
+        backend = check_backend(backend)
         found, failures, fetched_at = self._found(
             urls, kinds, "urls", errors, workers, offline, refresh
         )
-        frame = pd.DataFrame(
+        text = pa.large_string()
+        table = pa.table(
             {
-                "url": pd.array([i.given for i in found], dtype="str"),
-                "kind": pd.array(
-                    [_SINGULAR[(i.urn or "::").split(":")[1]] for i in found], dtype="str"
-                ),
-                "urn": pd.array([i.urn for i in found], dtype="str"),
-                "id": pd.array([int((i.urn or "0").rsplit(":", 1)[1]) for i in found], "Int64"),
-                "permalink_url": pd.array(
-                    [(i.found or {}).get("permalink_url") for i in found], dtype="str"
+                "url": pa.array([i.given for i in found], text),
+                "kind": pa.array([_SINGULAR[(i.urn or "::").split(":")[1]] for i in found], text),
+                "urn": pa.array([i.urn for i in found], text),
+                "id": pa.array([int((i.urn or "0").rsplit(":", 1)[1]) for i in found], pa.int64()),
+                "permalink_url": pa.array(
+                    [(i.found or {}).get("permalink_url") for i in found], text
                 ),
             }
         )
-        frame.attrs["fetched_at"] = fetched_at.isoformat()
-        frame.attrs["scdata"] = {"failures": failures.items}
-        return frame
+        if backend == "pandas":
+            frame = table.to_pandas(types_mapper=_PANDAS.get)
+            frame.attrs["fetched_at"] = fetched_at.isoformat()
+            frame.attrs["scdata"] = {"failures": failures.items}
+            return frame
+        return deliver(table, "", {"failures": failures.items}, backend, fetched_at)
 
     def lookup_tracks(
         self,
@@ -127,7 +141,9 @@ class LookupsMixin(CollectionsMixin):
         workers: int = 8,
         offline: bool | None = None,
         refresh: bool | None = None,
-    ) -> pd.DataFrame:
+        observe: bool = False,
+        backend: str = "pandas",
+    ) -> Any:
         """One typed row per track given (URL, short link, URN or id), in that order.
 
         Examples
@@ -137,10 +153,11 @@ class LookupsMixin(CollectionsMixin):
         >>> scdata.lookup_tracks(urns)["urn"].tolist() == urns
         True
         """
+        backend = check_backend(backend)
         found, failures, fetched_at = self._found(
             tracks, ("tracks",), "tracks", errors, workers, offline, refresh
         )
-        return self._frame("tracks", found, failures, fetched_at)
+        return self._frame("tracks", found, failures, fetched_at, observe, backend)
 
     def lookup_playlists(
         self,
@@ -150,7 +167,9 @@ class LookupsMixin(CollectionsMixin):
         workers: int = 8,
         offline: bool | None = None,
         refresh: bool | None = None,
-    ) -> pd.DataFrame:
+        observe: bool = False,
+        backend: str = "pandas",
+    ) -> Any:
         """One typed row per playlist given (URL, short link, URN or id), in that order.
 
         Examples
@@ -160,10 +179,11 @@ class LookupsMixin(CollectionsMixin):
         >>> scdata.lookup_playlists(urn)["urn"].tolist() == [urn]
         True
         """
+        backend = check_backend(backend)
         found, failures, fetched_at = self._found(
             playlists, ("playlists",), "playlists", errors, workers, offline, refresh
         )
-        return self._frame("playlists", found, failures, fetched_at)
+        return self._frame("playlists", found, failures, fetched_at, observe, backend)
 
     def _users_frame(
         self,
@@ -172,11 +192,14 @@ class LookupsMixin(CollectionsMixin):
         workers: int,
         offline: bool | None,
         refresh: bool | None,
-    ) -> pd.DataFrame:
+        observe: bool = False,
+        backend: str = "pandas",
+    ) -> Any:
+        backend = check_backend(backend)
         found, failures, fetched_at = self._found(
             users, ("users",), "users", errors, workers, offline, refresh
         )
-        return self._frame("users", found, failures, fetched_at)
+        return self._frame("users", found, failures, fetched_at, observe, backend)
 
 
 def _check_kind(kind: object) -> str:

@@ -20,11 +20,13 @@ from typing import Any, TypeVar
 import pyarrow as pa
 
 from .frames.convert import page_table
-from .http.endpoints import FetchOptions, Page, SoundCloudAPI, keep_dicts
+from .frames.schema import EXTRA_COLUMNS
+from .http.endpoints import FetchOptions, Page, SoundCloudAPI, answered_at, keep_dicts
 from .http.refs import parse_user
 from .storage.pages import PageStore, StoredPage
 
-P = TypeVar("P")  # a page: a list of dicts or a typed table
+P = TypeVar("P")
+OBSERVED = EXTRA_COLUMNS["observed_at"]  # a page: a list of dicts or a typed table
 
 
 @dataclasses.dataclass
@@ -122,17 +124,21 @@ class TrackPages:
         state: WalkState | None = None,
         check: Callable[[str, FetchOptions], None] | None = None,
         build: Callable[[list[Any]], pa.Table] | None = None,
+        observe: bool = False,
     ) -> Iterator[pa.Table]:
         """Typed page tables (final schema) of any list, from the page store when fresh there.
 
         Lazy, like :meth:`list_dicts`: each page is fetched when asked for (a progress bar
         moves with it). ``build(items)`` makes a page's table (default: the ``kind`` schema).
+        ``observe`` adds ``observed_at``, when SoundCloud answered with the page (its HTTP
+        ``Date``, which a cached answer keeps); such pages are read from the HTTP cache, never
+        from the typed copies (which do not know when they were answered).
         """
         make = build if build is not None else (lambda items: page_table(kind, items))
 
         def fetch(url: str, number: int) -> Page[pa.Table]:
             discard = lambda: self._discard(url)  # noqa: E731
-            stored = self._stored(url, options)
+            stored = None if observe else self._stored(url, options)
             if stored is not None:
                 return Page(stored.table, _urns(stored.table), stored.next_href, url, discard)
             items, next_href, response = self.api.list_page(
@@ -143,6 +149,13 @@ class TrackPages:
             except Exception:
                 self._discard(url)  # parsed but unusable: ask again next time
                 raise
+            if observe:
+                when = answered_at(response)
+                table = table.append_column(
+                    pa.field(OBSERVED.name, OBSERVED.arrow_type),
+                    pa.array([when] * table.num_rows, OBSERVED.arrow_type),
+                )
+                return Page(table, _urns(table), next_href, response.url, discard, fetched=True)
             expires = getattr(response, "expires", None)
             if self.store is not None and expires is not None:
                 self.store.put(url, StoredPage(table, next_href, expires.timestamp()))

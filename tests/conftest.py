@@ -48,7 +48,13 @@ needs_shared = pytest.mark.skipif(
 )
 
 # the optional extras (and what they install) and programs some tests need
-EXTRAS = {"redis": ["redis"], "dask": ["dask", "distributed"], "spark": ["pyspark"]}
+EXTRAS = {
+    "redis": ["redis"],
+    "dask": ["dask", "distributed"],
+    "spark": ["pyspark"],
+    "polars": ["polars"],
+    "duckdb": ["duckdb"],
+}
 PROGRAMS = {"redis-server": "redis-server", "java": "a Java runtime (17+)"}
 
 

@@ -24,6 +24,7 @@ SECTIONS = (
     "many users",
     "fleet",
     "token",
+    "search",
     "cli startup",
 )
 # the fleet lines --quick must print (start of the measure), each with figures in these columns

@@ -35,6 +35,7 @@ from .._resources import COLLECTIONS
 from ..errors import ArgumentError, ConfigurationError, SoundCloudError
 from .collections import TABLE_COLUMNS as ITEM_TABLE_COLUMNS
 from .collections import add_commands, add_errors_option, command, positive_int
+from .search import add_search_parser, run_search_command
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -210,6 +211,7 @@ def _parser(argv: Sequence[str]) -> argparse.ArgumentParser:
         add_arguments(sandbox)
         sandbox.epilog = f"{sandbox.epilog}\n\n{textwrap.fill(MODES, 79)}"
 
+    add_search_parser(add, fetch, table)
     demo = add(
         "demo",
         "the main job: export a user's tracks to Parquet and summarise them",
@@ -585,7 +587,8 @@ def _run(args: argparse.Namespace, counter: _Requests | None) -> None:
         _cmd_demo(args)
     else:
         commands = {"tracks": _cmd_tracks, "user": _cmd_user, "cache": _cmd_cache,
-                    "export": _cmd_export, "resolve": _cmd_resolve}  # fmt: skip
+                    "export": _cmd_export, "resolve": _cmd_resolve,
+                    "search": run_search_command}  # fmt: skip
         handler = commands.get(args.command, _cmd_collection)  # the collection commands
         with _client(args, sandbox=getattr(args, "sandbox", False)) as client:
             handler(args, client)

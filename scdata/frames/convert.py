@@ -1271,3 +1271,16 @@ def empty_users_frame() -> pd.DataFrame:
     (0, Int64Dtype())
     """
     return users_frame([])
+
+
+def warn_parse_issues(table: pa.Table, name: str) -> None:
+    """Warn once per column about the values of ``table`` that could not be read.
+
+    :func:`table_to_frame` does it for a frame; a caller that hands out the Arrow table itself
+    (``backend="arrow"``) calls this instead, so no problem goes unsaid.
+
+    Examples
+    --------
+    >>> warn_parse_issues(page_table("tracks", [{"id": 1}]), "tracks")  # nothing to say
+    """
+    _Issues.of(table).warn(name)

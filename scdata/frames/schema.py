@@ -639,6 +639,12 @@ EXTRA_COLUMNS: dict[str, Column] = {
             "or blocked tracks; 0 when complete): `playlists_df`.",
         ),
         _x(
+            "observed_at",
+            "timestamp",
+            "When SoundCloud answered with this row (the HTTP `Date` of the response; a cached "
+            "answer keeps its own): every frame function with `observe=True`, and `sync`.",
+        ),
+        _x(
             "track_urns",
             "list",
             "URNs of the tracks the API lists in the playlist, in order: `playlists_df` with "

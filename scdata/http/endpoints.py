@@ -11,6 +11,8 @@ import logging
 import re
 import time
 from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any, Generic, TypeVar, cast
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
@@ -71,6 +73,32 @@ class FetchOptions:
 CACHED = FetchOptions()
 #: Always ask SoundCloud (and replace the cache entry).
 REFRESH = FetchOptions(refresh=True)
+
+
+def answered_at(response: requests.Response) -> datetime:
+    """When SoundCloud answered: the response's HTTP ``Date`` (a cached answer keeps its own).
+
+    Without a readable ``Date``, the time the answer was stored (cached) or received.
+
+    Examples
+    --------
+    >>> r = requests.Response()
+    >>> r.headers["Date"] = "Tue, 01 Dec 2026 22:44:49 GMT"
+    >>> answered_at(r).isoformat()
+    '2026-12-01T22:44:49+00:00'
+    """
+    header = response.headers.get("Date")
+    if header:
+        try:
+            when = parsedate_to_datetime(header)
+        except (TypeError, ValueError):
+            when = None
+        if when is not None and when.tzinfo is not None:
+            return when.astimezone(UTC)
+    created = getattr(response, "created_at", None)
+    if isinstance(created, datetime):
+        return created if created.tzinfo else created.replace(tzinfo=UTC)
+    return datetime.now(UTC)
 
 
 def resource_of(location: str) -> tuple[str, int] | None:
@@ -311,14 +339,18 @@ class SoundCloudAPI:
         urn: str,
         options: FetchOptions = CACHED,
         params: dict[str, Any] | None = None,
+        answered: list[datetime] | None = None,
     ) -> dict[str, Any]:
         """One object: ``/users/{urn}``, ``/tracks/{urn}`` or ``/playlists/{urn}``.
 
         ``params`` go with it (``secret_token``, ``show_tracks``). A 404 is
         :class:`NotFoundError` (:class:`UserNotFoundError` for a user); an object with
-        neither ``id`` nor ``urn`` is an :class:`APIError` and leaves the cache.
+        neither ``id`` nor ``urn`` is an :class:`APIError` and leaves the cache. ``answered``,
+        when given, receives the time SoundCloud answered (:func:`answered_at`).
         """
         response = self.get(f"/{kind}/{urn}", params or None, options)
+        if answered is not None:
+            answered.append(answered_at(response))
         if response.status_code == 404:
             raise UserNotFoundError(urn) if kind == "users" else NotFoundError(urn, kind)
         found = self.parse(response)
@@ -333,7 +365,11 @@ class SoundCloudAPI:
         return found
 
     def batch(
-        self, kind: str, urns: Sequence[str], options: FetchOptions = CACHED
+        self,
+        kind: str,
+        urns: Sequence[str],
+        options: FetchOptions = CACHED,
+        answered: list[datetime] | None = None,
     ) -> list[dict[str, Any]]:
         """The objects of ``urns`` in one request: ``/{kind}?urns=a,b,c`` (users or tracks).
 
@@ -343,6 +379,8 @@ class SoundCloudAPI:
         """
         params = {"urns": ",".join(urns), "limit": len(urns), "linked_partitioning": "true"}
         response = self.get(f"/{kind}", params, options)
+        if answered is not None:
+            answered.append(answered_at(response))
         page = self.parse(response)
         items = page.get("collection") if isinstance(page, dict) else page
         if not isinstance(items, list):
