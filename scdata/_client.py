@@ -342,7 +342,41 @@ class Client(LookupsMixin, SearchMixin):
         refresh: bool | None = None,
         progress: bool | None = None,
         observe: bool = False,
-        backend: str = "pandas",
+        backend: Literal["pandas"] = "pandas",
+    ) -> pd.DataFrame | list[dict[str, Any]]: ...
+
+    @overload
+    def tracks_df(
+        self,
+        users: str | int | list[str | int],
+        limit: int | None = None,
+        *,
+        raw: Literal[False] = False,
+        access: str | None = "all",
+        errors: str = "raise",
+        workers: int = DEFAULT_WORKERS,
+        offline: bool | None = None,
+        refresh: bool | None = None,
+        progress: bool | None = None,
+        observe: bool = False,
+        backend: Literal["arrow"],
+    ) -> pa.Table: ...
+
+    @overload
+    def tracks_df(
+        self,
+        users: str | int | list[str | int],
+        limit: int | None = None,
+        *,
+        raw: bool = False,
+        access: str | None = "all",
+        errors: str = "raise",
+        workers: int = DEFAULT_WORKERS,
+        offline: bool | None = None,
+        refresh: bool | None = None,
+        progress: bool | None = None,
+        observe: bool = False,
+        backend: str,
     ) -> Any: ...
 
     def tracks_df(
@@ -428,6 +462,45 @@ class Client(LookupsMixin, SearchMixin):
             workers=workers, offline=offline, refresh=refresh, progress=progress, raw=raw,
             params={"access": check_access(access)}, observe=observe, backend=backend,
         )  # fmt: skip
+
+    @overload
+    def users_df(
+        self,
+        users: str | int | list[str | int],
+        *,
+        errors: str = "raise",
+        workers: int = DEFAULT_WORKERS,
+        offline: bool | None = None,
+        refresh: bool | None = None,
+        observe: bool = False,
+        backend: Literal["pandas"] = "pandas",
+    ) -> pd.DataFrame: ...
+
+    @overload
+    def users_df(
+        self,
+        users: str | int | list[str | int],
+        *,
+        errors: str = "raise",
+        workers: int = DEFAULT_WORKERS,
+        offline: bool | None = None,
+        refresh: bool | None = None,
+        observe: bool = False,
+        backend: Literal["arrow"],
+    ) -> pa.Table: ...
+
+    @overload
+    def users_df(
+        self,
+        users: str | int | list[str | int],
+        *,
+        errors: str = "raise",
+        workers: int = DEFAULT_WORKERS,
+        offline: bool | None = None,
+        refresh: bool | None = None,
+        observe: bool = False,
+        backend: str,
+    ) -> Any: ...
 
     def users_df(
         self,
