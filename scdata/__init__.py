@@ -32,6 +32,7 @@ if TYPE_CHECKING:  # what the lazy names are, for type checkers and IDEs
         collection_df,
         comments_df,
         favoriters_df,
+        follow_graph,
         followers_df,
         followings_df,
         iter_tracks,
@@ -49,6 +50,7 @@ if TYPE_CHECKING:  # what the lazy names are, for type checkers and IDEs
         users_df,
         web_profiles_df,
     )
+    from ._graph import to_networkx
     from .compat import get_token, soundcloud_api, user_info, user_tracks
     from .datasets.export import export_tracks
     from .errors import (
@@ -99,6 +101,8 @@ _LAZY: dict[str, str] = {
     "resolve": "._functions",
     "lookup_tracks": "._functions",
     "lookup_playlists": "._functions",
+    "follow_graph": "._functions",
+    "to_networkx": "._graph",
     "tracks_df": "._functions",
     "users_df": "._functions",
     "get_token": ".compat",
@@ -152,6 +156,7 @@ __all__ = [
     "configure",
     "export_tracks",
     "favoriters_df",
+    "follow_graph",
     "followers_df",
     "followings_df",
     "get_token",
@@ -168,6 +173,7 @@ __all__ = [
     "reposts_df",
     "resolve",
     "soundcloud_api",
+    "to_networkx",
     "to_parquet",
     "tracks_df",
     "user_info",
