@@ -44,7 +44,7 @@ from .errors import (
     OfflineError,
     UserNotFoundError,
 )
-from .frames.convert import concat_pages, table_to_frame
+from .frames.convert import concat_pages, page_table, table_to_frame
 from .frames.schema import EXTRA_COLUMNS, SCHEMAS, Column
 from .http.endpoints import FetchOptions, item_keys
 from .http.refs import ItemRef, item_noun, parse_item, parse_user
@@ -325,7 +325,7 @@ class Collector:
             rows = [r for page in counted(dict_pages, _Bar(on_page), len) for r in page]
             rows = self._raw_extras(collection, urn, rows)
             return rows, self._info(collection, item, len(rows), state)
-        build = _builder(collection.item)
+        build = _builder(collection)
         try:
             tables = list(
                 counted(
@@ -549,16 +549,46 @@ def _frame_columns(kind: str, collections: Sequence[Collection]) -> tuple[Column
     extras: list[Column] = []
     names = {c.name for c in SCHEMAS[kind]}
     for collection in collections:
-        for column in (collection.owner_column, collection.position_column):
+        for column in (*collection.item_columns, collection.owner_column,
+                       collection.position_column):  # fmt: skip
             if column is not None and column not in names:
                 extras.append(EXTRA_COLUMNS[column])
                 names.add(column)
     return (*SCHEMAS[kind], *extras)
 
 
-def _builder(kind: str) -> Callable[[list[Any]], pa.Table] | None:
-    """How a page of ``kind`` becomes a table (``None``: the schema's default)."""
-    return None
+def _tracks_missing(items: list[Any]) -> pa.Array:
+    """``track_count`` minus the tracks a playlist lists (missing when it lists none)."""
+    values: list[int | None] = []
+    for item in items:
+        listed = item.get("tracks") if isinstance(item, dict) else None
+        count = item.get("track_count") if isinstance(item, dict) else None
+        ok = isinstance(listed, list) and isinstance(count, int) and not isinstance(count, bool)
+        values.append(count - len(listed) if ok else None)  # type: ignore[operator, arg-type]
+    return pa.array(values, pa.int64())
+
+
+_ITEM_COLUMNS: dict[str, Callable[[list[Any]], pa.Array]] = {"tracks_missing": _tracks_missing}
+
+
+def _builder(collection: Collection) -> Callable[[list[Any]], pa.Table] | None:
+    """How a page of ``collection`` becomes a table (``None``: its item schema alone)."""
+    if not collection.item_columns:
+        return None
+
+    def build(items: list[Any]) -> pa.Table:
+        kept = [i for i in items if isinstance(i, dict)]
+        table = page_table(collection.item, kept)
+        keys = item_keys(kept, collection.item)
+        if len(set(keys)) != len(keys) or table.num_rows != len(kept):
+            firsts = {k: n for n, k in reversed(list(enumerate(keys)))}
+            kept = [kept[n] for n in sorted(firsts.values())]  # as page_table dropped them
+        for name in collection.item_columns:
+            field = pa.field(name, EXTRA_COLUMNS[name].arrow_type)
+            table = table.append_column(field, _ITEM_COLUMNS[name](kept).cast(field.type))
+        return table
+
+    return build
 
 
 def _item_kind(pick: Callable[[Input], Collection], kinds: Sequence[str]) -> str:

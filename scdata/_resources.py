@@ -66,6 +66,8 @@ class Collection:
         A documented maximum SoundCloud lists (followings: 2,000).
     note : str
         Why the count and the rows may differ.
+    item_columns : tuple of str
+        Columns computed from each raw item before typing (``tracks_missing``).
     check_owner : bool
         Look the owners up first (batched): it proves each exists and gives the count. Off
         for a user's tracks, whose walk finds a missing user itself (``tracks_df`` costs what
@@ -89,6 +91,7 @@ class Collection:
     params: tuple[tuple[str, str], ...] = ()
     cap: int | None = None
     note: str = ""
+    item_columns: tuple[str, ...] = ()
     check_owner: bool = True
 
     def url_path(self, owner_urn: str) -> str:
@@ -108,7 +111,7 @@ COLLECTIONS: dict[str, Collection] = {
         ),
         Collection(
             "playlists", "/users/{urn}/playlists", "users", "cursor", "playlists", None, None,
-            "playlist_count", access=True,
+            "playlist_count", access=True, item_columns=("tracks_missing",),
             note=f"playlist_count counts playlists and albums; {_PRIVATE}",
         ),
         Collection(

@@ -48,6 +48,8 @@ import pyarrow.compute as pc
 
 from .jsonbody import without_surrogates
 from .schema import (
+    EXTRA_COLUMNS,
+    SCHEMAS,
     TIMESTAMP_FORMAT,
     TRACK_COLUMNS,
     USER_COLUMNS,
@@ -59,8 +61,13 @@ from .schema import (
 from .tags import split_tag_lists
 
 __all__ = [
+    "concat_pages",
+    "empty_frame",
     "empty_tracks_frame",
     "empty_users_frame",
+    "items_frame",
+    "items_table",
+    "page_table",
     "table_to_frame",
     "tracks_frame",
     "tracks_table",
@@ -89,6 +96,10 @@ class _Spec:
     final: pa.Schema
     list_inputs: tuple[str, ...]
     by_path: dict[tuple[str, ...], Column]
+    #: The URN collection of the ``urn`` key (``"tracks"``); None: no key, rows never dropped.
+    key: str | None
+    #: What one item is called in messages (``"track"``).
+    item: str
 
     @classmethod
     def of(cls, name: str, columns: tuple[Column, ...]) -> _Spec:
@@ -96,17 +107,39 @@ class _Spec:
         read = [c for c in columns if not c.derived]
         list_inputs = tuple(c.source for c in read if c.kind == "list" and len(c.path) == 1)
         by_path = {c.path: c for c in read}
+        by_path.update({c.fallback_path: c for c in read if c.fallback_path})
+        key = next((c.urn_collection for c in columns if c.name == "urn"), None)
+        item = name[:-1].replace("_", " ")
         return cls(
             name, columns, nested, pa.struct(list(nested)), arrow_schema(columns), list_inputs,
-            by_path,
+            by_path, key, item,
         )  # fmt: skip
 
 
-_TRACKS = _Spec.of("tracks", TRACK_COLUMNS)
-_USERS = _Spec.of("users", USER_COLUMNS)
+_SPECS: dict[str, _Spec] = {name: _Spec.of(name, columns) for name, columns in SCHEMAS.items()}
+_TRACKS = _SPECS["tracks"]
+_USERS = _SPECS["users"]
+
+
+def _spec(kind: str) -> _Spec:
+    """The spec of an item schema by its name, or a ValueError listing the names."""
+    try:
+        return _SPECS[kind]
+    except (KeyError, TypeError):
+        raise ValueError(
+            f"kind={kind!r} is not an item schema; use one of {', '.join(map(repr, _SPECS))}"
+        ) from None
+
+
+def _ms_to_s(name: str) -> Callable[[dict[str, Any]], Any]:
+    # safe=False: beyond 2**53 ms a float of seconds is only approximate, which is fine
+    # (a safe cast raised for such a value and aborted the whole frame)
+    return lambda a: pc.divide(pc.cast(a[name], pa.float64(), safe=False), 1000.0)
+
 
 _DERIVED: dict[str, Callable[[dict[str, Any]], Any]] = {
-    "duration_s": lambda a: pc.divide(pc.cast(a["duration"], pa.float64()), 1000.0),
+    "duration_s": _ms_to_s("duration"),
+    "timestamp_s": _ms_to_s("timestamp"),
 }
 
 
@@ -210,7 +243,7 @@ def _objects_only(page: list[Any], spec: _Spec, issues: _Issues) -> tuple[list[A
         pass
     bad = [r for r in page if not isinstance(r, dict)]
     issues.add(
-        "items", f"of the collection are not {spec.name[:-1]} objects and were skipped",
+        "items", f"of the collection are not {spec.item} objects and were skipped",
         len(bad), bad[0],
     )  # fmt: skip
     records = [r for r in page if isinstance(r, dict)]
@@ -280,7 +313,9 @@ def _page_to_arrow(page: object, spec: _Spec, seen: set[str], issues: _Issues) -
     # any other object: list() raises TypeError unless it is iterable
     items: list[Any] = page if isinstance(page, list) else list(cast("Iterable[Any]", page))
     records, keys = _objects_only(items, spec, issues)
-    records = _tolerate_string_lists(_drop_seen(records, keys, seen, spec.name), spec)
+    if spec.key is not None:
+        records = _drop_seen(records, keys, seen, spec.key)
+    records = _tolerate_string_lists(records, spec)
     try:
         # One C++ pass over the dicts as a struct array: faster than from_pylist, which
         # builds a Python list per column. Keys not in the schema are ignored.
@@ -514,10 +549,13 @@ def _exact_ints(flat: pa.Table, spec: _Spec, issues: _Issues) -> pa.Table:
     """A flattened raw table with every int column as int64 (fractions missing)."""
     for col in spec.columns:
         if col.kind == "int" and not col.derived:
-            name = ".".join(col.path)
-            i = flat.schema.get_field_index(name)
-            column = _whole_numbers(flat.column(i).combine_chunks(), col, issues)
-            flat = flat.set_column(i, name, column)
+            for path in (col.path, col.fallback_path):
+                if path is None:
+                    continue
+                name = ".".join(path)
+                i = flat.schema.get_field_index(name)
+                column = _whole_numbers(flat.column(i).combine_chunks(), col, issues)
+                flat = flat.set_column(i, name, column)
     return flat
 
 
@@ -577,20 +615,28 @@ def _concat_raw(tables: list[pa.Table], spec: _Spec, issues: _Issues) -> pa.Tabl
     return pa.concat_tables(flat).combine_chunks()
 
 
+def _read_flat(flat: pa.Table, path: tuple[str, ...], col: Column, issues: _Issues) -> pa.Array:
+    """One flattened raw column -> its final type (ints exact, timestamps parsed, "" missing)."""
+    column = flat.column(".".join(path))
+    column = column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+    if col.kind == "int":
+        column = _whole_numbers(column, col, issues)
+    elif col.kind == "timestamp":
+        column = _parse_timestamps(column, col, issues)
+    elif col.kind == "str" and not col.keep_empty:
+        column = _blank_to_null(column)
+    return column
+
+
 def _finish_flat(flat: pa.Table, spec: _Spec, issues: _Issues) -> pa.Table:
     """Flattened raw batch -> the final schema: parse, derive, order."""
     arrays: dict[str, Any] = {}
     for col in spec.columns:
         if col.derived:
             continue
-        column = flat.column(".".join(col.path))
-        column = column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
-        if col.kind == "int":
-            column = _whole_numbers(column, col, issues)
-        elif col.kind == "timestamp":
-            column = _parse_timestamps(column, col, issues)
-        elif col.kind == "str" and not col.keep_empty:
-            column = _blank_to_null(column)
+        column = _read_flat(flat, col.path, col, issues)
+        if col.fallback_path is not None and column.null_count:
+            column = pc.coalesce(column, _read_flat(flat, col.fallback_path, col, issues))
         arrays[col.name] = column
 
     pairs: dict[str, dict[str, Column]] = {}
@@ -693,21 +739,25 @@ def _one_chunk_masked(table: pa.Table) -> pa.Table:
     return table
 
 
-def table_to_frame(table: pa.Table, columns: tuple[Column, ...] = TRACK_COLUMNS) -> pd.DataFrame:
+def table_to_frame(
+    table: pa.Table, columns: tuple[Column, ...] | str = TRACK_COLUMNS
+) -> pd.DataFrame:
     """Convert a table of scdata columns to a pandas frame with the declared dtypes.
 
-    Columns of `table` that are declared in `columns` get their declared pandas
-    dtype (``Int64``, ``boolean``, ``str``, ``datetime64[us, UTC]``, ``float64``,
-    object lists). Other columns are converted by pyarrow's defaults, using the
-    table's pandas metadata when there is some. The column order is the
-    table's.
+    Columns of `table` that are declared in `columns`, or in
+    ``scdata.frames.schema.EXTRA_COLUMNS`` (``position``, ``liker_urn``...), get their
+    declared pandas dtype (``Int64``, ``boolean``, ``str``, ``datetime64[us, UTC]``,
+    ``float64``, object lists). Other columns are converted by pyarrow's defaults, using
+    the table's pandas metadata when there is some. The column order is the table's.
 
     Parameters
     ----------
     table : pyarrow.Table
-        Usually the output of :func:`tracks_table` or :func:`users_table`.
-    columns : tuple of Column, default TRACK_COLUMNS
-        The declarations to apply (``scdata.frames.schema.USER_COLUMNS`` for users).
+        Usually the output of :func:`items_table`, :func:`concat_pages`,
+        :func:`tracks_table` or :func:`users_table`, with or without extra columns.
+    columns : tuple of Column or str, default TRACK_COLUMNS
+        The declarations to apply: a value of ``scdata.frames.schema.SCHEMAS``
+        (``USER_COLUMNS`` for users) or its name (``"comments"``).
 
     Returns
     -------
@@ -725,10 +775,24 @@ def table_to_frame(table: pa.Table, columns: tuple[Column, ...] = TRACK_COLUMNS)
     >>> df = table_to_frame(tracks_table([[{"id": 1, "playback_count": None}]]))
     >>> df.loc[0, "urn"], df["playback_count"].dtype
     ('soundcloud:tracks:1', Int64Dtype())
+
+    Extra columns are typed too, even when they are all null:
+
+    >>> t = page_table("users", [{"id": 7}]).append_column("position", pa.nulls(1))
+    >>> table_to_frame(t, "users")["position"].dtype
+    Int64Dtype()
     """
-    name = "users" if columns is USER_COLUMNS else "tracks"
+    if isinstance(columns, str):
+        columns = _spec(columns).columns
+    name = next((k for k, v in SCHEMAS.items() if v is columns), "frame")
     _Issues.of(table).warn(name)
     declared = {c.name: c for c in columns}
+    if declared:  # extra columns, when they have their declared (or no) type
+        for extra in EXTRA_COLUMNS.values():
+            if extra.name in declared or extra.name not in table.column_names:
+                continue
+            if table.schema.field(extra.name).type in (extra.arrow_type, pa.null()):
+                declared[extra.name] = extra
     list_names = [
         name for name in table.column_names if name in declared and declared[name].kind == "list"
     ]
@@ -847,21 +911,52 @@ def tracks_frame(pages: Iterable[list[dict[str, Any]]]) -> pd.DataFrame:
     return table_to_frame(tracks_table(pages), TRACK_COLUMNS)
 
 
+def _page_table(page: list[Any], spec: _Spec) -> pa.Table:
+    issues = _Issues()
+    table = _finish(_page_to_arrow(page, spec, set(), issues), spec, issues)
+    return issues.attach(table)
+
+
+def _concat(
+    tables: Iterable[pa.Table], spec: _Spec, *, distinct: bool, dedupe: bool = True
+) -> pa.Table:
+    tables = list(tables)
+    issues = _Issues()
+    for table in tables:
+        issues.merge(_Issues.of(table))
+    if not tables:
+        return spec.final.empty_table()
+    whole = tables[0] if len(tables) == 1 else pa.concat_tables(tables)
+    if spec.key is None or not dedupe:
+        return issues.attach(whole)
+    urns = whole.column("urn")
+    if (distinct and not urns.null_count) or pc.count_distinct(urns).as_py() == len(urns):
+        return issues.attach(whole)  # the usual case: no duplicates, no loop over rows
+    seen: set[str] = set()
+    kept: list[pa.Table] = []
+    for table in tables:
+        first = []
+        for urn in table.column("urn").to_pylist():
+            first.append(urn not in seen)
+            seen.add(urn)
+        kept.append(table if all(first) else table.filter(pa.array(first)))
+    return issues.attach(kept[0] if len(kept) == 1 else pa.concat_tables(kept))
+
+
 def tracks_page_table(page: list[dict[str, Any]]) -> pa.Table:
     """The typed table of one API page (final schema), for keeping beside the HTTP cache.
 
     Duplicates inside the page are dropped; :func:`concat_tracks` drops those across pages.
     Values that could not be read are recorded in the table's metadata, not warned about:
     :func:`table_to_frame` warns once per column for the whole frame.
+    ``page_table("tracks", page)`` is the same.
 
     Examples
     --------
     >>> tracks_page_table([{"id": 1}, {"id": 1}, {"id": 2}]).column("urn").to_pylist()
     ['soundcloud:tracks:1', 'soundcloud:tracks:2']
     """
-    issues = _Issues()
-    table = _finish(_page_to_arrow(page, _TRACKS, set(), issues), _TRACKS, issues)
-    return issues.attach(table)
+    return _page_table(page, _TRACKS)
 
 
 def concat_tracks(tables: Iterable[pa.Table], *, distinct: bool = False) -> pa.Table:
@@ -870,6 +965,7 @@ def concat_tracks(tables: Iterable[pa.Table], *, distinct: bool = False) -> pa.T
     The tables' records of values that could not be read are merged into the result's.
     ``distinct=True`` says that no ``urn`` repeats across the tables (the pages of one walk:
     it drops a track listed again); the check is then skipped when no ``urn`` is missing.
+    ``concat_pages("tracks", tables)`` is the same.
 
     Examples
     --------
@@ -880,26 +976,214 @@ def concat_tracks(tables: Iterable[pa.Table], *, distinct: bool = False) -> pa.T
     >>> concat_tracks([]).num_rows
     0
     """
-    tables = list(tables)
-    issues = _Issues()
-    for table in tables:
-        issues.merge(_Issues.of(table))
-    if tables:
-        whole = tables[0] if len(tables) == 1 else pa.concat_tables(tables)
-        urns = whole.column("urn")
-        if (distinct and not urns.null_count) or pc.count_distinct(urns).as_py() == len(urns):
-            return issues.attach(whole)  # the usual case: no duplicates, no loop over rows
-    seen: set[str] = set()
-    kept: list[pa.Table] = []
-    for table in tables:
-        first = []
-        for urn in table.column("urn").to_pylist():
-            first.append(urn not in seen)
-            seen.add(urn)
-        kept.append(table if all(first) else table.filter(pa.array(first)))
-    if not kept:
-        return _TRACKS.final.empty_table()
-    return issues.attach(kept[0] if len(kept) == 1 else pa.concat_tables(kept))
+    return _concat(tables, _TRACKS, distinct=distinct)
+
+
+def page_table(kind: str, items: list[Any]) -> pa.Table:
+    """The typed table of one API page of any item schema (its final Arrow schema).
+
+    For keeping beside the HTTP cache and for :func:`concat_pages`. Duplicates inside the
+    page (same ``urn``, or the urn built from ``id``) are dropped, keeping the first; web
+    profiles have no key and keep every row. Values that could not be read are missing and
+    recorded in the table's metadata, not warned about: :func:`table_to_frame` warns once
+    per column for the whole frame. Items that are not objects are skipped (recorded too).
+
+    Parameters
+    ----------
+    kind : {"tracks", "users", "playlists", "comments", "web_profiles"}
+        A key of ``scdata.frames.schema.SCHEMAS``.
+    items : list of dict
+        The page's items: its ``collection``, or the bare array (web profiles).
+
+    Returns
+    -------
+    pyarrow.Table
+        Columns and types of ``arrow_schema(SCHEMAS[kind])``.
+
+    Raises
+    ------
+    ValueError
+        `kind` is not a schema name.
+    TypeError
+        `items` is a dict or a string rather than a list of objects.
+
+    Examples
+    --------
+    >>> t = page_table("comments", [{"id": 5, "timestamp": "4960", "track_id": 9}])
+    >>> t.column("urn")[0].as_py(), t.column("timestamp")[0].as_py()
+    ('soundcloud:comments:5', 4960)
+    >>> t.column("timestamp_s")[0].as_py(), t.column("track_urn")[0].as_py()
+    (4.96, 'soundcloud:tracks:9')
+    """
+    return _page_table(items, _spec(kind))
+
+
+def concat_pages(
+    kind: str, tables: Iterable[pa.Table], *, distinct: bool = False, dedupe: bool = True
+) -> pa.Table:
+    """Concatenate typed tables of one item schema, keeping the first row of each ``urn``.
+
+    The tables' records of values that could not be read are merged into the result's.
+    ``distinct=True`` says that no ``urn`` repeats across the tables (the pages of one walk);
+    the check is then skipped when no ``urn`` is missing. Web profiles are never
+    deduplicated. Meant for the pages of one owner's list: the same item in the lists of
+    two owners (a track liked by two users) is concatenated with ``dedupe=False``.
+
+    Parameters
+    ----------
+    kind : str
+        A key of ``scdata.frames.schema.SCHEMAS``.
+    tables : iterable of pyarrow.Table
+        Tables from :func:`page_table` (same kind).
+    distinct : bool, default False
+        Promise that no ``urn`` repeats (skips the check when every urn is known).
+    dedupe : bool, default True
+        ``False`` keeps every row: the lists of several owners, where one item may appear
+        once per owner (the tables may then carry extra columns, the same in each).
+
+    Returns
+    -------
+    pyarrow.Table
+        The empty typed table when `tables` is empty.
+
+    Examples
+    --------
+    >>> a = page_table("playlists", [{"id": 1}, {"id": 2}])
+    >>> b = page_table("playlists", [{"id": 2}, {"id": 3}])
+    >>> concat_pages("playlists", [a, b]).column("urn").to_pylist()
+    ['soundcloud:playlists:1', 'soundcloud:playlists:2', 'soundcloud:playlists:3']
+    >>> concat_pages("web_profiles", []).num_rows
+    0
+    """
+    return _concat(tables, _spec(kind), distinct=distinct, dedupe=dedupe)
+
+
+def items_table(kind: str, pages: Iterable[list[dict[str, Any]]]) -> pa.Table:
+    """Build the typed Arrow table of any item schema from API pages.
+
+    The generic form of :func:`tracks_table`: each page is converted as it arrives (a
+    generator of pages keeps one page of dicts in memory), rows whose ``urn`` was already
+    seen are dropped (none for web profiles), derived columns computed.
+
+    Parameters
+    ----------
+    kind : {"tracks", "users", "playlists", "comments", "web_profiles"}
+        A key of ``scdata.frames.schema.SCHEMAS``.
+    pages : iterable of list of dict
+        One list per API page (its ``collection``, or the bare array). Unknown keys are
+        ignored.
+
+    Returns
+    -------
+    pyarrow.Table
+        Columns and types of ``arrow_schema(SCHEMAS[kind])``.
+
+    Warns
+    -----
+    scdata.frames.schema.ParseWarning
+        Once per column with values that could not be read (they are missing).
+
+    Raises
+    ------
+    ValueError
+        `kind` is not a schema name.
+    TypeError
+        `pages` is not an iterable of lists (e.g. a single dict).
+
+    Examples
+    --------
+    >>> page = [{"urn": "soundcloud:playlists:7", "tag_list": 'lofi "chill beats"',
+    ...          "duration": 1500, "user_id": 21626}]
+    >>> t = items_table("playlists", [page])
+    >>> t.column("tags")[0].as_py(), t.column("duration_s")[0].as_py()
+    (['lofi', 'chill beats'], 1.5)
+    >>> t.column("id")[0].as_py(), t.column("user_urn")[0].as_py()
+    (7, 'soundcloud:users:21626')
+    """
+    spec = _spec(kind)
+    table, issues = _build(pages, spec)
+    issues.warn(spec.name)
+    return table
+
+
+def items_frame(kind: str, pages: Iterable[list[dict[str, Any]]]) -> pd.DataFrame:
+    """Build the typed DataFrame of any item schema from API pages.
+
+    Parameters
+    ----------
+    kind : {"tracks", "users", "playlists", "comments", "web_profiles"}
+        A key of ``scdata.frames.schema.SCHEMAS``.
+    pages : iterable of list of dict
+        One list per API page. ``[]`` gives the empty frame with every column and dtype.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns as in ``docs/columns.md``, a plain ``RangeIndex``.
+
+    Warns
+    -----
+    scdata.frames.schema.ParseWarning
+        Once per column with values that could not be read (they are missing).
+
+    Examples
+    --------
+    >>> page = [
+    ...     {"urn": "soundcloud:comments:1", "body": "drop!", "timestamp": 4960,
+    ...      "user": {"urn": "soundcloud:users:3", "username": "ann"}},
+    ...     {"urn": "soundcloud:comments:2", "body": "hi", "timestamp": None},
+    ... ]
+    >>> df = items_frame("comments", [page])
+    >>> df["timestamp"].tolist(), df["timestamp_s"].tolist(), df.loc[0, "user_urn"]
+    ([4960, <NA>], [4.96, nan], 'soundcloud:users:3')
+    >>> df["timestamp"].dtype
+    Int64Dtype()
+    """
+    spec = _spec(kind)
+    return table_to_frame(items_table(kind, pages), spec.columns)
+
+
+def empty_frame(kind: str, extras: Iterable[str] = ()) -> pd.DataFrame:
+    """Return the frame of an item schema with 0 rows: every column, in order, with its dtype.
+
+    Parameters
+    ----------
+    kind : str
+        A key of ``scdata.frames.schema.SCHEMAS``.
+    extras : iterable of str, default ()
+        Names of ``scdata.frames.schema.EXTRA_COLUMNS`` to add after the item columns
+        (e.g. ``["liker_urn", "position"]``), typed.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Raises
+    ------
+    ValueError
+        `kind` is not a schema name, or an extra is not declared.
+
+    Examples
+    --------
+    >>> df = empty_frame("comments", ["position"])
+    >>> len(df), df["timestamp"].dtype, df["position"].dtype, df.columns[-1]
+    (0, Int64Dtype(), Int64Dtype(), 'position')
+    """
+    spec = _spec(kind)
+    names = list(extras)
+    unknown = [n for n in names if n not in EXTRA_COLUMNS]
+    if unknown or isinstance(extras, str):
+        raise ValueError(
+            f"extras={extras!r}: not extra columns: {unknown or [extras]}; "
+            f"use names of EXTRA_COLUMNS ({', '.join(EXTRA_COLUMNS)})"
+        )
+    table = spec.final.empty_table()
+    for name in names:
+        table = table.append_column(
+            pa.field(name, EXTRA_COLUMNS[name].arrow_type),
+            pa.array([], EXTRA_COLUMNS[name].arrow_type),
+        )
+    return table_to_frame(table, spec.columns)
 
 
 def users_table(users: Iterable[dict[str, Any]]) -> pa.Table:
@@ -987,29 +1271,3 @@ def empty_users_frame() -> pd.DataFrame:
     (0, Int64Dtype())
     """
     return users_frame([])
-
-
-# --------------------------------------------------------------------------- TEMPORARY (lead)
-# minimal kind-keyed entry points until the frames branch lands (it replaces these)
-def page_table(kind: str, items: list[Any]) -> pa.Table:
-    """The typed table of one API page of ``kind`` items."""
-    spec = {"tracks": _TRACKS, "users": _USERS}[kind]
-    issues = _Issues()
-    table = _finish(_page_to_arrow(items, spec, set(), issues), spec, issues)
-    return issues.attach(table)
-
-
-def concat_pages(
-    kind: str, tables: Iterable[pa.Table], *, distinct: bool = False, dedupe: bool = True
-) -> pa.Table:
-    """Concatenate typed tables of ``kind`` (TEMPORARY lead version)."""
-    tables = list(tables)
-    if not tables:
-        spec = {"tracks": _TRACKS, "users": _USERS}[kind]
-        return spec.final.empty_table()
-    if kind == "tracks" and dedupe:
-        return concat_tracks(tables, distinct=distinct)
-    issues = _Issues()
-    for table in tables:
-        issues.merge(_Issues.of(table))
-    return issues.attach(tables[0] if len(tables) == 1 else pa.concat_tables(tables))

@@ -55,7 +55,7 @@ from .._version import __version__
 from ..storage import atomicfile
 from ..storage.atomicfile import TEMP_SUFFIX, fsync, remove_stale_temps
 from .convert import table_to_frame
-from .schema import SCHEMA_VERSION, TRACK_COLUMNS, USER_COLUMNS, Column, SchemaError
+from .schema import EXTRA_COLUMNS, SCHEMA_VERSION, SCHEMAS, Column, SchemaError
 
 __all__ = [
     "COMPRESSION",
@@ -70,7 +70,6 @@ __all__ = [
 #: Parquet codec: zstd (level 1) was 9.6 MiB against 15.0 MiB for snappy at the same speed.
 COMPRESSION = "zstd"
 
-_TABLES: dict[str, tuple[Column, ...]] = {"tracks": TRACK_COLUMNS, "users": USER_COLUMNS}
 #: The extensions :func:`write_frame` knows.
 FRAME_SUFFIXES = (".parquet", ".csv", ".jsonl")
 _COMMON_METADATA = "_common_metadata"  # only in a dataset without data files
@@ -81,14 +80,58 @@ _PARTITION_FILE = "part-{i}.parquet"
 
 
 def _detect_table(names: Sequence[str]) -> str:
-    """'tracks', 'users' or '' from the column names (most of a table's columns present)."""
-    present = set(names)
-    best, best_share = "", 0.5
-    for kind, columns in _TABLES.items():
-        share = sum(c.name in present for c in columns) / len(columns)
-        if share > best_share:
-            best, best_share = kind, share
+    """The item schema of a frame ('tracks', 'playlists'...) from its column names, or ''.
+
+    A schema qualifies when more than half of its columns are present; of those, the one
+    the frame's columns (extra columns aside) match best wins: a tracks frame holds most of
+    the comments columns too, but far more columns the comments schema does not have.
+    """
+    present = {name for name in names if name in _ITEM_NAMES or name not in EXTRA_COLUMNS}
+    best, best_score = "", 0.0
+    for kind, columns in SCHEMAS.items():
+        declared = {c.name for c in columns}
+        matched = len(declared & present)
+        if matched / len(declared) <= 0.5:
+            continue
+        score = matched / len(declared | present)
+        if score > best_score:
+            best, best_score = kind, score
     return best
+
+
+_ITEM_NAMES = {c.name for columns in SCHEMAS.values() for c in columns}
+
+
+def _fits(column: pd.Series, col: Column) -> bool:
+    """Whether a frame's column holds what an extra column declares (or nothing at all).
+
+    An extra column's name may be the user's own (``rank`` from ``Series.rank``, floats):
+    it is typed as declared only when it already is of that kind or is all missing.
+    """
+    dtype = column.dtype
+    types = pd.api.types
+    fits = {
+        "int": types.is_integer_dtype(dtype) and not types.is_bool_dtype(dtype),
+        "float": types.is_float_dtype(dtype),
+        "bool": types.is_bool_dtype(dtype),
+        "str": types.is_string_dtype(dtype),
+        "timestamp": isinstance(dtype, pd.DatetimeTZDtype),
+        "list": types.is_object_dtype(dtype),
+    }[col.kind]
+    return fits or bool(column.isna().all())
+
+
+def _declared(kind: str, df: pd.DataFrame | None = None) -> dict[str, Column]:
+    """The columns typed in a frame of `kind`: its schema's, and the extra columns that fit."""
+    if not kind:
+        return {}
+    item = {c.name: c for c in SCHEMAS[kind]}
+    extras = {
+        name: col
+        for name, col in EXTRA_COLUMNS.items()
+        if name not in item and df is not None and name in df.columns and _fits(df[name], col)
+    }
+    return {**item, **extras}
 
 
 def _fetched_at(df: pd.DataFrame) -> str:
@@ -121,9 +164,10 @@ def _name_bad_column(df: pd.DataFrame, schema: pa.Schema, error: Exception) -> E
 def frame_to_table(df: pd.DataFrame) -> pa.Table:
     """Convert a frame to the Arrow table that :func:`to_parquet` writes.
 
-    Columns declared in ``scdata.frames.schema`` (when the frame is a tracks or users
-    frame) get their declared Arrow type, so even an empty or all-null column
-    is typed; other columns are inferred by pyarrow. The table carries the
+    Columns declared in ``scdata.frames.schema`` (when the frame is made of one of its
+    ``SCHEMAS``: tracks, users, playlists, comments, web profiles; and the
+    ``EXTRA_COLUMNS`` then) get their declared Arrow type, so even an empty or all-null
+    column is typed; other columns are inferred by pyarrow. The table carries the
     pandas metadata (so plain ``pd.read_parquet`` restores the dtypes) and the
     scdata keys ``scdata_version``, ``scdata_schema_version``,
     ``scdata_fetched_at`` (from ``df.attrs["fetched_at"]``, else now, in ISO
@@ -132,7 +176,7 @@ def frame_to_table(df: pd.DataFrame) -> pa.Table:
     Parameters
     ----------
     df : pandas.DataFrame
-        Usually from ``scdata.frames.convert.tracks_frame`` or ``users_frame``. The
+        Usually from ``scdata.frames.convert.items_frame`` (or ``tracks_frame``...). The
         index is not written.
 
     Returns
@@ -155,7 +199,7 @@ def frame_to_table(df: pd.DataFrame) -> pa.Table:
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"expected a pandas DataFrame, got {type(df).__name__}")
     kind = _detect_table([str(c) for c in df.columns])
-    declared = {c.name: c for c in _TABLES[kind]} if kind else {}
+    declared = _declared(kind, df)
     unknown = [c for c in df.columns if c not in declared]
     inferred = (
         pa.Schema.from_pandas(df[unknown], preserve_index=False) if unknown else pa.schema([])
@@ -192,16 +236,18 @@ def _restore(table: pa.Table) -> pd.DataFrame:
     """Table read from Parquet -> frame with the declared dtypes, order and attrs."""
     metadata = table.schema.metadata or {}
     kind = metadata.get(b"scdata_table", b"").decode() or _detect_table(table.column_names)
-    columns = _TABLES.get(kind, ())
+    if kind not in SCHEMAS:  # '' or a schema this version does not know
+        kind = _detect_table(table.column_names)
+    declared = _declared(kind)  # extra columns were written typed: never cast
     order = json.loads(metadata.get(b"scdata_columns", b"[]"))
     if sorted(order) == sorted(table.column_names):
         table = table.select(order)
-    for col in columns:
-        if col.name in table.column_names:
-            i = table.column_names.index(col.name)
+    for name, col in declared.items():
+        if name in table.column_names:
+            i = table.column_names.index(name)
             if table.schema.field(i).type != col.arrow_type:
-                table = table.set_column(i, col.name, table.column(i).cast(col.arrow_type))
-    frame = table_to_frame(table, columns)
+                table = table.set_column(i, name, table.column(i).cast(col.arrow_type))
+    frame = table_to_frame(table, SCHEMAS[kind] if kind else ())
     for key, attr in (
         (b"scdata_fetched_at", "fetched_at"),
         (b"scdata_version", "scdata_version"),
@@ -457,7 +503,7 @@ def to_parquet(
     Parameters
     ----------
     df : pandas.DataFrame
-        A tracks or users frame (other frames work too; their columns are
+        A frame of one of the item schemas (other frames work too; their columns are
         typed by pyarrow). The index is not written.
     path : str or os.PathLike
         The ``.parquet`` file to write, or the dataset directory when
@@ -556,7 +602,7 @@ def write_frame(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     Parameters
     ----------
     df : pandas.DataFrame
-        Usually a tracks or users frame.
+        Usually a frame of one of the item schemas (tracks, users, playlists...).
     path : str or os.PathLike
         Target file; its extension picks the format. Its directory must exist.
 

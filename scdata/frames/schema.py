@@ -1,9 +1,11 @@
 """The columns of scdata's frames, declared once.
 
-Every column of the tracks and users frames is declared here exactly once, as a
+Every column of scdata's frames is declared here exactly once, as a
 :class:`Column`: its name, its kind (which fixes the pandas dtype and the
 Arrow/Parquet type), a one-line description, and the field of the API object it
-comes from. Everything else is derived from these two tuples:
+comes from. One tuple per item schema (:data:`SCHEMAS`: tracks, users, playlists,
+comments, web profiles), plus :data:`EXTRA_COLUMNS`, the columns the collection
+functions add. Everything else is derived from them:
 
 - :func:`nested_arrow_schema`: the Arrow schema the raw API dicts are read with
   (``pa.Table.from_pylist(page, schema=...)``);
@@ -30,11 +32,16 @@ import pyarrow as pa
 from ..errors import SchemaError  # its home is the exception tree; importable here too
 
 __all__ = [
+    "COMMENT_COLUMNS",
+    "EXTRA_COLUMNS",
     "KINDS",
+    "PLAYLIST_COLUMNS",
+    "SCHEMAS",
     "SCHEMA_VERSION",
     "TIMESTAMP_FORMAT",
     "TRACK_COLUMNS",
     "USER_COLUMNS",
+    "WEB_PROFILE_COLUMNS",
     "Column",
     "Kind",
     "ParseWarning",
@@ -43,6 +50,7 @@ __all__ = [
     "column_names",
     "columns_document",
     "columns_markdown",
+    "extra_columns_markdown",
     "nested_arrow_schema",
     "pandas_dtypes",
 ]
@@ -111,6 +119,9 @@ class Column:
     keep_empty : bool, default False
         For a ``str`` column: keep ``""`` as ``""``. By default an empty string,
         which the API sends for "no value" in free-text fields, is missing.
+    fallback : str or None, default None
+        A second API field (dotted path) read where `source` is missing, e.g. a
+        comment's ``user.urn`` where its top-level ``user_urn`` is absent.
 
     Examples
     --------
@@ -129,11 +140,17 @@ class Column:
     values: tuple[str, ...] = ()
     urn_collection: str | None = None
     keep_empty: bool = False
+    fallback: str | None = None
 
     @property
     def path(self) -> tuple[str, ...]:
         """The API path as a tuple, e.g. ``("user", "username")``."""
         return tuple(self.source.split("."))
+
+    @property
+    def fallback_path(self) -> tuple[str, ...] | None:
+        """The fallback API path as a tuple, or None."""
+        return tuple(self.fallback.split(".")) if self.fallback else None
 
     @property
     def arrow_type(self) -> pa.DataType:
@@ -352,13 +369,292 @@ USER_COLUMNS: tuple[Column, ...] = (
 )
 
 
+def _owner_columns(who: str) -> tuple[Column, ...]:
+    """The owner's identity: the item's own ``user_urn`` / ``user_id`` first, then ``user``.
+
+    No counts: they are zeroed or absent in the user objects the API embeds.
+    """
+    first, second = "user_urn", "user.urn"
+    first_id, second_id = "user_id", "user.id"
+    return (
+        _c(
+            "user_urn",
+            "str",
+            f"{who} URN `soundcloud:users:<n>`; built from the id when absent.",
+            first,
+            urn_collection="users",
+            fallback=second,
+        ),
+        _c(
+            "user_id",
+            "int",
+            f"{who} numeric id; parsed from the URN when absent.",
+            first_id,
+            urn_collection="users",
+            fallback=second_id,
+        ),
+        _c("user_username", "str", f"{who} display name.", "user.username"),
+        _c("user_permalink", "str", f"{who} URL slug.", "user.permalink"),
+        _c(
+            "user_permalink_url",
+            "str",
+            f"{who} page, raw: may end in the API's tracking query `?utm_medium=api&...`.",
+            "user.permalink_url",
+        ),
+        _c("user_avatar_url", "str", f"{who} avatar (JPEG).", "user.avatar_url"),
+    )
+
+
+PLAYLIST_COLUMNS: tuple[Column, ...] = (
+    _c(
+        "urn",
+        "str",
+        "Playlist URN `soundcloud:playlists:<n>`, the key (duplicates dropped); built from "
+        "`id` when absent.",
+        urn_collection="playlists",
+    ),
+    _c(
+        "id",
+        "int",
+        "Numeric playlist id (not in the 2025 spec, still sent); parsed from `urn` when absent.",
+        urn_collection="playlists",
+    ),
+    _c("kind", "str", "Object type, always `playlist`.", values=("playlist",)),
+    _c("title", "str", "Playlist or album title."),
+    _c("permalink", "str", "URL slug of the playlist."),
+    _c(
+        "permalink_url",
+        "str",
+        "Public page, `https://soundcloud.com/<user>/sets/<slug>`, raw (may carry "
+        "`?utm_...` or a secret token).",
+    ),
+    _c("uri", "str", "API URL of the playlist (opaque: may hold the id or the URN)."),
+    _c("tracks_uri", "str", "API URL of its tracks (`/playlists/<urn>/tracks`)."),
+    _c("created_at", "timestamp", "Creation time."),
+    _c("last_modified", "timestamp", "Last change."),
+    _c("duration", "int", "Total length of its tracks in milliseconds."),
+    _c("duration_s", "float", "Length in seconds (`duration / 1000`).", "duration", derived=True),
+    _c(
+        "track_count",
+        "int",
+        "Tracks it holds, as the API counts them (may exceed the tracks the API lists; "
+        "0 for non-empty playlists in 2022-23).",
+    ),
+    _c(
+        "playlist_type",
+        "str",
+        "Set type as the uploader chose it (`album`, `ep`, `single`, `compilation`...; "
+        "often empty).",
+    ),
+    _c("type", "str", "Playlist type (the spec's second type field; often empty)."),
+    _c("genre", "str", "Genre as typed by the uploader (free text)."),
+    _c(
+        "tag_list",
+        "str",
+        'Tags exactly as sent (like tracks); `""` (no tags) is kept as `""`.',
+        keep_empty=True,
+    ),
+    _c(
+        "tags",
+        "list",
+        "User tags parsed from `tag_list`, in order (the API's own nullable `tags` string "
+        "is not read).",
+        "tag_list",
+        derived=True,
+    ),
+    _c(
+        "machine_tags",
+        "list",
+        "Machine tags (`namespace:key=value`) parsed from `tag_list`, in order.",
+        "tag_list",
+        derived=True,
+    ),
+    _c("description", "str", "Playlist description."),
+    _c("label_name", "str", "Record label."),
+    _c("label_id", "int", "Numeric id of the label's user account."),
+    _c("label_urn", "str", "URN of the label's user account (the `label` object).", "label.urn"),
+    _c("release", "str", "Release name."),
+    _c("release_year", "int", "Year of release."),
+    _c("release_month", "int", "Month of release."),
+    _c("release_day", "int", "Day of release."),
+    _c("ean", "str", "European Article Number."),
+    _c("license", "str", "Licence.", values=_LICENSES),
+    _c("sharing", "str", "Visibility.", values=("public", "private")),
+    _c("embeddable_by", "str", "Who may embed it.", values=("all", "me", "none")),
+    _c("streamable", "bool", "Whether it can be streamed."),
+    _c("downloadable", "bool", "Whether it can be downloaded."),
+    _c("likes_count", "int", "Number of likes."),
+    _c("artwork_url", "str", "Cover image (JPEG)."),
+    _c("purchase_url", "str", "Buy link."),
+    _c("purchase_title", "str", "Text of the buy link."),
+    *_owner_columns("Creator"),
+    _c("user_full_name", "str", "Creator full name.", "user.full_name"),
+    _c("user_city", "str", "Creator city.", "user.city"),
+    _c("user_country", "str", "Creator country.", "user.country"),
+    _c("user_plan", "str", "Creator's subscription plan.", "user.plan"),
+)
+
+COMMENT_COLUMNS: tuple[Column, ...] = (
+    _c(
+        "urn",
+        "str",
+        "Comment URN `soundcloud:comments:<n>`, the key (duplicates dropped); built from `id` "
+        "when absent.",
+        urn_collection="comments",
+    ),
+    _c(
+        "id",
+        "int",
+        "Numeric comment id (not in the 2025 spec); parsed from `urn` when absent.",
+        urn_collection="comments",
+    ),
+    _c("kind", "str", "Object type, always `comment`.", values=("comment",)),
+    _c("body", "str", "Comment text."),
+    _c("created_at", "timestamp", "When it was posted."),
+    _c(
+        "timestamp",
+        "int",
+        "Where in the track it was posted, in milliseconds from the start; read whether the "
+        "API sends a number or a numeric string; missing when not tied to a position.",
+    ),
+    _c(
+        "timestamp_s",
+        "float",
+        "Where in the track, in seconds (`timestamp / 1000`).",
+        "timestamp",
+        derived=True,
+    ),
+    _c("uri", "str", "API URL of the comment."),
+    _c(
+        "track_urn",
+        "str",
+        "URN of the track commented on; built from `track_id` when absent.",
+        urn_collection="tracks",
+    ),
+    _c(
+        "track_id",
+        "int",
+        "Numeric id of the track commented on; parsed from `track_urn` when absent.",
+        urn_collection="tracks",
+    ),
+    *_owner_columns("Commenter"),
+)
+
+WEB_PROFILE_COLUMNS: tuple[Column, ...] = (
+    _c(
+        "urn",
+        "str",
+        "Identifier of the link, as sent (not a key: the spec's example gives the owner's "
+        "`soundcloud:users:<n>` here; rows are never dropped as duplicates).",
+    ),
+    _c("id", "int", "Numeric id of the link, as sent (not in the 2025 spec)."),
+    _c("kind", "str", "Object type, `web-profile`.", values=("web-profile",)),
+    _c("service", "str", "Service or platform (`facebook`, `instagram`, `personal`...)."),
+    _c("title", "str", "Link text."),
+    _c("url", "str", "The external URL."),
+    _c("username", "str", "Username on that service, extracted from the link."),
+    _c("created_at", "timestamp", "When the link was added to the profile."),
+)
+
+#: Every item schema, by the name the collections and the files use for it.
+SCHEMAS: dict[str, tuple[Column, ...]] = {
+    "tracks": TRACK_COLUMNS,
+    "users": USER_COLUMNS,
+    "playlists": PLAYLIST_COLUMNS,
+    "comments": COMMENT_COLUMNS,
+    "web_profiles": WEB_PROFILE_COLUMNS,
+}
+
+
+def _x(name: str, kind: Kind, description: str) -> Column:
+    return Column(name, kind, description, "", derived=True)
+
+
+#: Columns the collection functions add after the item columns, declared (and typed) once.
+#: A name here never means two things; ``user_urn`` is the commenter in a comments frame,
+#: where it is an item column.
+EXTRA_COLUMNS: dict[str, Column] = {
+    c.name: c
+    for c in (
+        _x(
+            "position",
+            "int",
+            "Place in the owner's list, 0 = first as the API lists it (most recent first for "
+            "likes and reposts): `playlist_tracks_df`, `likes_df`, `reposts_df`, "
+            "`followers_df`, `followings_df`, `favoriters_df`, `reposters_df`.",
+        ),
+        _x(
+            "rank",
+            "int",
+            "Place in the related list, 0 = most related as the API orders them: "
+            "`related_tracks_df`, `related_artists_df`.",
+        ),
+        _x(
+            "search_rank",
+            "int",
+            "Place in the result list of its query (and window), 0 = first: the search functions.",
+        ),
+        _x("search_query", "str", "The query (canonical form) that found the row: search."),
+        _x(
+            "window_start",
+            "timestamp",
+            "Start of the `created_at` window searched (inclusive); missing without windows: "
+            "search.",
+        ),
+        _x(
+            "window_end",
+            "timestamp",
+            "End of the `created_at` window searched; missing without windows: search.",
+        ),
+        _x("liker_urn", "str", "The user whose likes these are: `likes_df`."),
+        _x("reposter_urn", "str", "The user whose reposts these are: `reposts_df`."),
+        _x("followed_urn", "str", "The user these rows follow (the input): `followers_df`."),
+        _x(
+            "follower_urn",
+            "str",
+            "The user who follows these rows (the input): `followings_df`.",
+        ),
+        _x(
+            "item_urn",
+            "str",
+            "The track or playlist liked or reposted (the input): `favoriters_df`, `reposters_df`.",
+        ),
+        _x("playlist_urn", "str", "The playlist the track is in: `playlist_tracks_df`."),
+        _x(
+            "source_urn",
+            "str",
+            "The track or user the row is related to (the input): `related_tracks_df`, "
+            "`related_artists_df`.",
+        ),
+        _x(
+            "user_urn",
+            "str",
+            "The user whose profile holds the link (the input): `web_profiles_df` (in a "
+            "comments frame `user_urn` is the commenter, an item column).",
+        ),
+        _x(
+            "tracks_missing",
+            "int",
+            "`track_count` minus the tracks the API lists for the playlist (private, removed "
+            "or blocked tracks; 0 when complete): `playlists_df`.",
+        ),
+        _x(
+            "track_urns",
+            "list",
+            "URNs of the tracks the API lists in the playlist, in order: `playlists_df` with "
+            "`show_tracks=True`.",
+        ),
+    )
+}
+
+
 def column_names(columns: tuple[Column, ...]) -> list[str]:
     """Return the column names in frame order.
 
     Parameters
     ----------
     columns : tuple of Column
-        :data:`TRACK_COLUMNS` or :data:`USER_COLUMNS`.
+        A value of :data:`SCHEMAS` (:data:`TRACK_COLUMNS`, :data:`USER_COLUMNS`...).
 
     Returns
     -------
@@ -382,7 +678,7 @@ def nested_arrow_schema(columns: tuple[Column, ...]) -> pa.Schema:
     Parameters
     ----------
     columns : tuple of Column
-        :data:`TRACK_COLUMNS` or :data:`USER_COLUMNS`.
+        A value of :data:`SCHEMAS` (:data:`TRACK_COLUMNS`, :data:`USER_COLUMNS`...).
 
     Returns
     -------
@@ -400,15 +696,17 @@ def nested_arrow_schema(columns: tuple[Column, ...]) -> pa.Schema:
     for col in columns:
         if col.derived:
             continue
-        path = col.path
-        if len(path) == 1:
-            top[path[0]] = col.raw_arrow_type
-        elif len(path) == 2:
-            nested = top.setdefault(path[0], {})
-            assert isinstance(nested, dict)
-            nested[path[1]] = col.raw_arrow_type
-        else:  # pragma: no cover - guarded by the schema tests
-            raise ValueError(f"column {col.name!r}: source nested too deeply: {col.source!r}")
+        for path in (col.path, col.fallback_path):
+            if path is None:
+                continue
+            if len(path) == 1:
+                top[path[0]] = col.raw_arrow_type
+            elif len(path) == 2:
+                nested = top.setdefault(path[0], {})
+                assert isinstance(nested, dict)
+                nested[path[1]] = col.raw_arrow_type
+            else:  # pragma: no cover - guarded by the schema tests
+                raise ValueError(f"column {col.name!r}: source nested too deeply: {path!r}")
     fields = []
     for name, typ in top.items():
         if isinstance(typ, dict):
@@ -423,7 +721,7 @@ def arrow_schema(columns: tuple[Column, ...]) -> pa.Schema:
     Parameters
     ----------
     columns : tuple of Column
-        :data:`TRACK_COLUMNS` or :data:`USER_COLUMNS`.
+        A value of :data:`SCHEMAS` (:data:`TRACK_COLUMNS`, :data:`USER_COLUMNS`...).
 
     Returns
     -------
@@ -446,7 +744,7 @@ def pandas_dtypes(columns: tuple[Column, ...]) -> dict[str, PandasDtype]:
     Parameters
     ----------
     columns : tuple of Column
-        :data:`TRACK_COLUMNS` or :data:`USER_COLUMNS`.
+        A value of :data:`SCHEMAS` (:data:`TRACK_COLUMNS`, :data:`USER_COLUMNS`...).
 
     Returns
     -------
@@ -472,7 +770,7 @@ def columns_markdown(columns: tuple[Column, ...]) -> str:
     Parameters
     ----------
     columns : tuple of Column
-        :data:`TRACK_COLUMNS` or :data:`USER_COLUMNS`.
+        A value of :data:`SCHEMAS` (:data:`TRACK_COLUMNS`, :data:`USER_COLUMNS`...).
 
     Returns
     -------
@@ -490,6 +788,8 @@ def columns_markdown(columns: tuple[Column, ...]) -> str:
     ]
     for i, col in enumerate(columns, 1):
         source = f"derived from `{col.source}`" if col.derived else f"`{col.source}`"
+        if col.fallback:
+            source += f", else `{col.fallback}`"
         description = col.description
         if col.values:
             description += " Known values: " + ", ".join(f"`{v}`" for v in col.values) + "."
@@ -506,9 +806,14 @@ _DOC_HEAD = """\
 <!-- Generated by `python -m scdata.frames > docs/columns.md`; do not edit by hand. -->
 <!-- The source of truth is scdata/frames/schema.py; a test checks this file is up to date. -->
 
-`scdata.tracks_df` and `scdata.users_df` return exactly these columns, in this order, with
-these dtypes, whether there are 0, 1 or 100,000 rows, and `scdata.read_parquet` gives them
-back unchanged from a file written by `scdata.to_parquet`. The index is a plain `RangeIndex`.
+Every frame of scdata is made of one item schema (tracks, users, playlists, comments, web
+profiles; `scdata.frames.schema.SCHEMAS`) and, for the collection functions, a few extra
+columns after the item columns (which owner, which place in the list; see
+[Extra columns](#extra-columns-of-the-collection-functions)). `scdata.tracks_df`,
+`scdata.users_df` and the collection functions return exactly these columns, in this order,
+with these dtypes, whether there are 0, 1 or 100,000 rows, and `scdata.read_parquet` gives
+them back unchanged from a file written by `scdata.to_parquet`. The index is a plain
+`RangeIndex`.
 
 ## Types
 
@@ -519,7 +824,9 @@ back unchanged from a file written by `scdata.to_parquet`. The index is a plain 
 
 - **Names** are the API's field names. Fields of the nested `user` object get the prefix
   `user_` (`user.username` -> `user_username`). `user_favorite` and `user_playback_count`
-  are the API's own track fields (about the calling user), not fields of `user`.
+  are the API's own track fields (about the calling user), not fields of `user`. Where the
+  item carries the owner's id itself (a comment's `user_urn`, a playlist's `user_id`), that
+  field is read first and the nested `user` fills the gaps.
 - **Missing stays missing**: an API `null` (or an absent key) is `<NA>` (Int64, boolean),
   `NaN` (str, float64), `NaT` (timestamps) or `None` (lists); a count is never turned into
   0 or into a float.
@@ -541,7 +848,9 @@ back unchanged from a file written by `scdata.to_parquet`. The index is a plain 
   date alone or a time without an offset is not read (no SoundCloud API has been seen to
   send one, and its time zone would be a guess); like any other value that cannot be read
   it is missing (`NaT`), with a warning (see below).
-- **duration** stays in milliseconds (Int64); `duration_s` is float64 seconds.
+- **duration** stays in milliseconds (Int64); `duration_s` is float64 seconds. The same for
+  a comment's `timestamp` (milliseconds into the track, `Int64`, read whether the API sends
+  `4960`, `"4960"` or `null`) and `timestamp_s`.
 - **Tags**: `tag_list` is kept verbatim. `tags` and `machine_tags` are parsed from it:
   a `"` opens a quoted (multi-word) tag and the next `"` closes it; text outside quotes is
   split on whitespace; empty tags are dropped; leading/trailing spaces are ignored; a tag
@@ -586,7 +895,8 @@ back unchanged from a file written by `scdata.to_parquet`. The index is a plain 
 ## The uploader's counts: join `users_df`
 
 The tracks frame has the uploader's identity (`user_urn`, `user_id`, `user_username`,
-`user_permalink`, `user_permalink_url`, ...) but **not** their counts. The user object
+`user_permalink`, `user_permalink_url`, ...) but **not** their counts (the same for the
+creator of a playlist and the author of a comment). The user object
 SoundCloud embeds in a track collection comes with `followers_count`,
 `followings_count`, `public_favorites_count`... set to 0 or left out (a "wontfix" on the
 API's tracker; `track_count` too on `/users/{{id}}/tracks`; `playlist_count` is never
@@ -613,7 +923,8 @@ ones had, with the real values.
 ## Parquet files
 
 - zstd compression; file key-value metadata `scdata_version`, `scdata_schema_version`,
-  `scdata_fetched_at` (ISO 8601 UTC), `scdata_table` (`tracks`/`users`),
+  `scdata_fetched_at` (ISO 8601 UTC), `scdata_table` (the item schema: `tracks`, `users`,
+  `playlists`, `comments` or `web_profiles`),
   `scdata_columns`, plus pyarrow's `pandas` metadata, so plain `pd.read_parquet` restores
   `Int64`, `boolean`, `str` and `datetime64[us, UTC]` too.
 - Strings are Arrow `large_string` because that is how pandas' `str` dtype stores them:
@@ -637,14 +948,67 @@ ones had, with the real values.
 {tracks}
 ## Users (`USER_COLUMNS`, {n_users} columns)
 
-Rows of `scdata.users_df` (one per profile); the `subscriptions` array and the `/me`
+Rows of `scdata.users_df` (one per profile), and of the followers, followings,
+favoriters, reposters and related artists; the `subscriptions` array and the `/me`
 extras are not kept.
 
-{users}"""
+{users}
+## Playlists (`PLAYLIST_COLUMNS`, {n_playlists} columns)
+
+Playlists and albums (`playlists_df`, liked and reposted playlists, playlist lookups). The
+embedded `tracks` array is not a column: `playlist_tracks_df` lists the tracks, and
+`tracks_missing` / `track_urns` (extra columns) say how many the API leaves out.
+
+{playlists}
+## Comments (`COMMENT_COLUMNS`, {n_comments} columns)
+
+Rows of `comments_df`, one per comment. The embedded commenter's counts are not kept
+(join `users_df` on `user_urn`, as for tracks).
+
+{comments}
+## Web profiles (`WEB_PROFILE_COLUMNS`, {n_web_profiles} columns)
+
+Rows of `web_profiles_df`: the links a user shows on their profile. No row is dropped as a
+duplicate (their `urn` is not a reliable key).
+
+{web_profiles}
+## Extra columns of the collection functions
+
+Added after the item columns, each by the functions named. Declared once in
+`scdata.frames.schema.EXTRA_COLUMNS`, so they have the same dtype in every frame and
+`scdata.read_parquet` restores it. Within one owner's list a row appears once; across
+owners the same item appears once per owner (a track liked by two users is two rows).
+
+{extras}"""
+
+
+def extra_columns_markdown() -> str:
+    """Render :data:`EXTRA_COLUMNS` as a Markdown table (used for ``docs/columns.md``).
+
+    Returns
+    -------
+    str
+        One row per extra column, ending with a newline.
+
+    Examples
+    --------
+    >>> print(extra_columns_markdown().splitlines()[2][:39])
+    | `position` | Int64 | int64 | Place in
+    """
+    lines = [
+        "| column | pandas dtype | Parquet (Arrow) type | description |",
+        "|---|---|---|---|",
+    ]
+    for col in EXTRA_COLUMNS.values():
+        lines.append(
+            f"| `{col.name}` | {KINDS[col.kind]['pandas']} | {KINDS[col.kind]['arrow']} "
+            f"| {_cell(col.description)} |"
+        )
+    return "\n".join(lines) + "\n"
 
 
 def columns_document() -> str:
-    """Render the whole ``docs/columns.md`` (rules plus both column tables).
+    """Render the whole ``docs/columns.md`` (rules, every schema's table, the extra columns).
 
     Returns
     -------
@@ -666,26 +1030,15 @@ def columns_document() -> str:
         tracks=columns_markdown(TRACK_COLUMNS),
         n_users=len(USER_COLUMNS),
         users=columns_markdown(USER_COLUMNS),
+        n_playlists=len(PLAYLIST_COLUMNS),
+        playlists=columns_markdown(PLAYLIST_COLUMNS),
+        n_comments=len(COMMENT_COLUMNS),
+        comments=columns_markdown(COMMENT_COLUMNS),
+        n_web_profiles=len(WEB_PROFILE_COLUMNS),
+        web_profiles=columns_markdown(WEB_PROFILE_COLUMNS),
+        extras=extra_columns_markdown(),
     )
 
 
 if __name__ == "__main__":  # pragma: no cover
     print(columns_document(), end="")
-
-
-# TEMPORARY (lead) until the frames branch lands
-SCHEMAS: dict[str, tuple[Column, ...]] = {"tracks": TRACK_COLUMNS, "users": USER_COLUMNS}
-EXTRA_COLUMNS: dict[str, Column] = {
-    name: _c(name, "str", "owner", derived=True)
-    for name in (
-        "liker_urn",
-        "reposter_urn",
-        "followed_urn",
-        "follower_urn",
-        "item_urn",
-        "playlist_urn",
-        "source_urn",
-        "user_urn",
-    )
-}
-EXTRA_COLUMNS.update({n: _c(n, "int", "position", derived=True) for n in ("position", "rank")})
