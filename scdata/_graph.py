@@ -325,7 +325,8 @@ class GraphMixin(LookupsMixin):
                 "their edges, and the lists of the users after them were not walked"
             )
         if capped:
-            note.append(f"{len(capped):,} lists were cut at max_per_user={about['max_per_user']}")
+            lists = "1 list was" if len(capped) == 1 else f"{len(capped):,} lists were"
+            note.append(f"{lists} cut at max_per_user={about['max_per_user']:,}")
         attrs = {
             **about,
             "nodes": len(nodes),
