@@ -1,7 +1,9 @@
 """A local SoundCloud API emulator: a real HTTP server on 127.0.0.1 with fake data.
 
-The sandbox answers the parts of the SoundCloud public API that scdata uses, the way the
-real service does (token endpoint, ``/resolve`` 302s, cursor paging, error bodies, nulls),
+The sandbox answers the public read surface of the SoundCloud API the way the real service
+does (token endpoint, ``/resolve`` 302s, users, tracks, playlists, likes, reposts,
+followers, comments, related, web profiles, batch lookups; each collection paged as the
+real one: see :mod:`scdata.sandbox.collections`; error bodies, nulls),
 from a deterministic catalogue of ~110,000 tracks. Use it for offline demos and to test
 your own code; nothing leaves the machine.
 
@@ -72,8 +74,9 @@ Built-in users: ``jowymusic`` (347 tracks), ``empty-artist`` (0), ``big-catalog`
 (10,000), ``bjork-unicode`` (unicode text), ``urn-era-artist`` (id 3000000001),
 ``geo-blocked`` (120 tracks, a run of 60 blocked ones), ``private-first`` (80 tracks, the
 newest 32 private: ``track_count`` 80, at most 48 ever listed, the first page of up to 32
-empty) and ``artist-001`` ... ``artist-200`` (500 tracks each); see
-:mod:`scdata.sandbox.catalog`. Built-in short links: ``https://on.soundcloud.com/sbJowyMusic1``,
+empty) and ``artist-001`` ... ``artist-200`` (500 tracks each), plus lazily generated fans
+(``jowymusic`` has 123,456 followers, ``big-catalog`` 50,000, ``empty-artist`` follows
+2,600); see :mod:`scdata.sandbox.catalog` and :mod:`scdata.sandbox.world`. Built-in short links: ``https://on.soundcloud.com/sbJowyMusic1``,
 ``.../sbBjorkUnicode`` and ``.../sbJowyTrack1`` (see :mod:`scdata.sandbox.shortlinks`).
 """
 

@@ -1,26 +1,48 @@
-"""The sandbox's deterministic catalogue of users and tracks.
+"""The sandbox's deterministic catalogue of users and tracks, and its social world.
 
 Users are built when the :class:`Catalog` is created (cheap); a user's tracks are built on
-first access and memoised. The data is the same on every run and every machine.
+first access and memoised, and so is everything social (:class:`~scdata.sandbox.world.World`:
+follows, likes, reposts, playlists, comments, related, web profiles). The data is the same
+on every run and every machine (for the same ``artists``/``artist_tracks``).
 
 Built-in users (``Catalog()`` defaults):
 
 =================  ==============  ======  =================================================
 permalink          user id         tracks  notes
 =================  ==============  ======  =================================================
-jowymusic          52461337        347     track ids above 2**31
-empty-artist       100000001       0
-big-catalog        123456789       10000
+jowymusic          52461337        347     track ids above 2**31; 123,456 followers (the
+                                           star); newest track ``analog-satellite``
+                                           (2174623891) has 1,234 comments; playlist
+                                           ``neon-engine-priya-remix`` (900000000):
+                                           ``track_count`` 161, 128 listed (#449)
+empty-artist       100000001       0       a listener: follows 2,600 users (2,000 listed),
+                                           likes 293 tracks + playlists
+big-catalog        123456789       10000   50,000 followers, about 23,450 of them also
+                                           follow jowymusic
 bjork-unicode      7340229         42      accents, CJK and emoji in profile and titles
-urn-era-artist     3000000001      36      user id above 2**31 (track ids above 2**32)
+urn-era-artist     3000000001      36      user id above 2**31 (track ids above 2**32);
+                                           ``followings_count``/``public_favorites_count``
+                                           null (lists still served)
 geo-blocked        200000002       120     newest-first positions 50-109 all "blocked"
 private-first      200000003       80      newest 32 tracks private (#139): they take page
                                            slots, so a first page of up to 32 is empty; its
                                            ``track_count`` (80) counts them, while at most 48
-                                           tracks are ever listed
+                                           tracks are ever listed. Its private tracks are
+                                           secret links (``World.secret_token``) and fill
+                                           slots of other users' playlists
 artist-001 ...     400000000       500     ``artists`` users of ``artist_tracks`` tracks;
                    + 7919 * k              id of ``artist-k``
 =================  ==============  ======  =================================================
+
+Everyone else is a **fan**: ``user-<id>``, ids from 1600000000 (``world.FAN_BASE``), built
+when asked (``/users/{urn}``, batch lookups, follower pages), never stored. Counts on the
+full objects agree with the lists except where the real API's do not: playlists
+(``playlist_count``, ~1 in 7 private with a secret token) and likes lists include private
+and deleted items that take page slots; playlist ``track_count`` counts deleted and private
+slots; followings are listed up to 2,000; ``public_favorites_count`` = liked tracks + liked
+playlists; a track's ``favoritings_count``/``reposts_count`` may exceed its lists when
+larger than its owner's fans (likes of "deleted accounts"). About one track in eight has no
+related set (``/tracks/{urn}/related`` 404). See :mod:`scdata.sandbox.world` for the layout.
 """
 
 from __future__ import annotations
@@ -34,10 +56,12 @@ from typing import Any
 
 from .formats import parse_sc_time, utc
 from .generate import UserSpec, build_tracks, build_user
+from .world import FAN_BASE, World
 
 __all__ = ["Catalog", "Shelf", "default_specs"]
 
 _URN = re.compile(r"soundcloud:users:(\d+)")
+_FAN_PERMALINK = re.compile(r"user-(\d{10})")
 Row = tuple[int, int, dict[str, Any]]
 
 
@@ -56,11 +80,13 @@ def default_specs(artists: int = 200, artist_tracks: int = 500) -> list[UserSpec
         raise ValueError(f"artist_tracks must be < {width} with {artists} artists")
     specs = [
         UserSpec("jowymusic", 52_461_337, 347, 2_150_000_000, 50_000_000,
-                 joined=utc(2012, 3, 14, 9, 26, 53), username="JOWY", popularity=8.0),
+                 joined=utc(2012, 3, 14, 9, 26, 53), username="JOWY", popularity=8.0,
+                 followers=123_456, hot_comments=1_234),
         UserSpec("empty-artist", 100_000_001, 0, 2_140_000_000, 1,
-                 joined=utc(2019, 8, 1, 12), username="Empty Artist"),
+                 joined=utc(2019, 8, 1, 12), username="Empty Artist", followings=2_600),
         UserSpec("big-catalog", 123_456_789, 10_000, 300_000_000, 200_000_000,
-                 joined=utc(2009, 5, 20, 18), username="Big Catalog Radio", popularity=2.0),
+                 joined=utc(2009, 5, 20, 18), username="Big Catalog Radio", popularity=2.0,
+                 followers=50_000),
         UserSpec("bjork-unicode", 7_340_229, 42, 700_000_000, 4_000_000,
                  joined=utc(2013, 11, 2, 7, 45, 10), unicode=True, popularity=3.0),
         UserSpec("urn-era-artist", 3_000_000_001, 36, 4_300_000_000, 40_000_000,
@@ -151,6 +177,9 @@ class Shelf:
         return items, last
 
 
+_NO_TRACKS = Shelf([], [], {}, {})
+
+
 class Catalog:
     """Users and tracks served by the sandbox, generated deterministically and lazily.
 
@@ -177,7 +206,9 @@ class Catalog:
 
     def __init__(self, *, artists: int = 200, artist_tracks: int = 500) -> None:
         self._lock = threading.RLock()
-        self._specs = {spec.user_id: spec for spec in default_specs(artists, artist_tracks)}
+        self._spec_list = default_specs(artists, artist_tracks)
+        self._specs = {spec.user_id: spec for spec in self._spec_list}
+        self._spec_index = {spec.user_id: k for k, spec in enumerate(self._spec_list)}
         self._users = {uid: build_user(spec) for uid, spec in self._specs.items()}
         self._permalinks = {spec.permalink: uid for uid, spec in self._specs.items()}
         ranges = sorted(
@@ -189,6 +220,8 @@ class Catalog:
         self._shelves: dict[int, Shelf] = {}
         self._user_locks: dict[int, threading.Lock] = {}
         self._extra_tracks: dict[int, int] = {}  # track id -> owner user id
+        self._deleted: set[int] = set()
+        self.world = World(self)
 
     # -- lookups -----------------------------------------------------------------
     def user_id(self, ref: int | str) -> int:
@@ -211,8 +244,11 @@ class Catalog:
             elif ref.isdigit():
                 ref = int(ref)
             else:
-                ref = self._permalinks.get(ref.lower(), -1)
-        if ref not in self._users:
+                fan = _FAN_PERMALINK.fullmatch(ref.lower())
+                ref = int(fan.group(1)) if fan else self._permalinks.get(ref.lower(), -1)
+        if ref not in self._users and (
+            ref in self._deleted or ref < FAN_BASE or not self.world.is_fan(ref)
+        ):
             raise KeyError(ref)
         return ref
 
@@ -224,7 +260,27 @@ class Catalog:
         >>> Catalog(artists=0).user(123456789)["permalink"]
         'big-catalog'
         """
-        return self._users[self.user_id(ref)]
+        uid = self.user_id(ref)
+        user = self._users.get(uid)
+        return user if user is not None else self.world.fan(uid)
+
+    def builtin(self, uid: int) -> dict[str, Any]:
+        """Return a built-in (spec) user's object, deleted or not (``KeyError`` if none)."""
+        spec = self._specs[uid]
+        user = self._users.get(uid)
+        return user if user is not None else build_user(spec)
+
+    def specs(self) -> list[UserSpec]:
+        """Return the recipes of the built-in users, in catalogue order."""
+        return self._spec_list
+
+    def spec_index(self, uid: int) -> int | None:
+        """Return the position of a live built-in user's spec (``None`` otherwise)."""
+        return self._spec_index.get(uid) if uid in self._users else None
+
+    def spec_uid(self, index: int) -> int | None:
+        """Return the id of the built-in user at ``index`` (``None`` if out of range)."""
+        return self._spec_list[index].user_id if 0 <= index < len(self._spec_list) else None
 
     def users(self) -> list[dict[str, Any]]:
         """Return every User object (built-in first, then added ones).
@@ -290,6 +346,8 @@ class Catalog:
         shelf = self._shelves.get(uid)
         if shelf is not None:
             return shelf
+        if uid not in self._users:  # a fan: never uploads
+            return _NO_TRACKS
         with self._lock:
             lock = self._user_locks.setdefault(uid, threading.Lock())
         with lock:
@@ -390,11 +448,12 @@ class Catalog:
         """
         with self._lock:
             uid = self.user_id(ref)
-            user = self._users.pop(uid)
+            user = self._users.pop(uid, None) or {}
             permalink = user.get("permalink")
             if isinstance(permalink, str):
                 self._permalinks.pop(permalink.lower(), None)
             self._shelves.pop(uid, None)
+            self._deleted.add(uid)
 
     def _exists(self, track_id: int) -> bool:
         try:

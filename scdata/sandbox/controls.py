@@ -13,6 +13,7 @@ from .edge import OUTAGE_KINDS, Edge
 from .shapes import EMBEDDED_MODES, LOCATION_STYLES, UNKNOWN_OWNER_MODES, Shapes
 
 if TYPE_CHECKING:
+    from .app import App
     from .catalog import Catalog
     from .log import RequestLog
     from .shortlinks import ShortLinks
@@ -43,6 +44,7 @@ class ProductionControls:
     _shapes: Shapes
     _short_links: ShortLinks
     _log: RequestLog
+    _app: App
 
     # -- mode and request rate ---------------------------------------------------------
     @property
@@ -267,6 +269,24 @@ class ProductionControls:
     def app_id(self) -> int:
         """The application id in ``utm_source=id_<app_id>``."""
         return self._shapes.app_id
+
+    @property
+    def batch_limit(self) -> int:
+        """Refs a batch lookup (``/users?urns=``, ``/tracks?urns=``) may name before 400 (0 = any).
+
+        Examples
+        --------
+        >>> from scdata.sandbox import Sandbox
+        >>> Sandbox(artists=0).batch_limit
+        50
+        """
+        return self._app.router.batch_limit
+
+    @batch_limit.setter
+    def batch_limit(self, limit: int) -> None:
+        if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
+            raise ValueError(f"batch_limit must be an integer >= 0, got {limit!r}")
+        self._app.router.batch_limit = limit
 
     # -- catalogue -----------------------------------------------------------------------
     def short_link(self, url: str) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 from . import names
 from .formats import sc_time, utc
 
-__all__ = ["CATALOG_END", "UserSpec", "build_tracks", "build_user"]
+__all__ = ["CATALOG_END", "UserSpec", "build_tracks", "build_user", "social_counts"]
 
 #: Upper bound of every generated timestamp (the catalogue's fixed "now").
 CATALOG_END = utc(2026, 6, 30)
@@ -70,6 +70,10 @@ class UserSpec:
         never listed nor served to an app, but counted in ``track_count``.
     sparse_counts
         Some of the user's optional counts are ``null``.
+    followers, followings
+        Fixed ``followers_count`` / ``followings_count`` (``None``: drawn).
+    hot_comments
+        If > 0, the newest track is commentable and has this many comments.
 
     Examples
     --------
@@ -92,6 +96,9 @@ class UserSpec:
     blocked_run: tuple[int, int] | None = None
     sparse_counts: bool = False
     private_run: tuple[int, int] | None = None
+    followers: int | None = None
+    followings: int | None = None
+    hot_comments: int = 0
 
 
 def build_user(spec: UserSpec) -> dict[str, Any]:
@@ -109,8 +116,18 @@ def build_user(spec: UserSpec) -> dict[str, Any]:
     favorites = rng.randrange(3000)
     has_site = rng.random() < 0.3
     followers = int(rng.lognormvariate(math.log(300 * spec.popularity), 1.2))
+    avatar = names.avatar_url(rng)
+    modified = sc_time(rng.randrange(spec.joined, CATALOG_END))
+    rng.randrange(200)  # was the reposts count: keep the stream of draws
+    followings = rng.randrange(800)
+    if spec.followers is not None:
+        followers = spec.followers
+    if spec.followings is not None:
+        followings = spec.followings
+    liked_tracks, liked_playlists, reposted_tracks, reposted_playlists = social_counts(spec)
+    favorites = liked_tracks + liked_playlists
     return {
-        "avatar_url": names.avatar_url(rng),
+        "avatar_url": avatar,
         "id": spec.user_id,
         "urn": f"soundcloud:users:{spec.user_id}",
         "kind": "user",
@@ -119,7 +136,7 @@ def build_user(spec: UserSpec) -> dict[str, Any]:
         "username": profile["username"],
         "permalink": spec.permalink,
         "created_at": sc_time(spec.joined),
-        "last_modified": sc_time(rng.randrange(spec.joined, CATALOG_END)),
+        "last_modified": modified,
         "first_name": profile["first_name"],
         "last_name": profile["last_name"],
         "full_name": profile["full_name"],
@@ -128,9 +145,9 @@ def build_user(spec: UserSpec) -> dict[str, Any]:
         "country": profile["country"],
         "track_count": spec.n_tracks,
         "public_favorites_count": None if spec.sparse_counts else favorites,
-        "reposts_count": rng.randrange(200),
+        "reposts_count": reposted_tracks + reposted_playlists,
         "followers_count": followers,
-        "followings_count": None if spec.sparse_counts else rng.randrange(800),
+        "followings_count": None if spec.sparse_counts else followings,
         "plan": plan,
         "myspace_name": None,
         "discogs_name": spec.permalink if rng.random() < 0.05 else None,
@@ -142,6 +159,25 @@ def build_user(spec: UserSpec) -> dict[str, Any]:
         "playlist_count": rng.randrange(30),
         "subscriptions": copy.deepcopy(subscriptions),
     }
+
+
+def social_counts(spec: UserSpec) -> tuple[int, int, int, int]:
+    """Return how many tracks and playlists ``spec``'s user likes and reposts.
+
+    ``(liked tracks, liked playlists, reposted tracks, reposted playlists)``; the user's
+    ``public_favorites_count`` is the sum of the first two (API-NOTES-2 §1.10), its
+    ``reposts_count`` the sum of the last two.
+
+    Examples
+    --------
+    >>> spec = UserSpec("someone", 1234, 3, 10_000, 1_000, joined=utc(2015, 1, 1))
+    >>> social_counts(spec) == social_counts(spec)
+    True
+    """
+    rng = random.Random(f"scdata.sandbox:{spec.permalink}:social")
+    heavy = spec.followings is not None and spec.followings > 2_000
+    tracks = rng.randrange(250, 320) if heavy else rng.randrange(45)
+    return tracks, rng.randrange(9), rng.randrange(16), rng.randrange(5)
 
 
 def _profile(rng: random.Random, spec: UserSpec) -> dict[str, Any]:
@@ -189,6 +225,8 @@ def build_tracks(spec: UserSpec, user: dict[str, Any]) -> list[tuple[int, int, d
         track_id += rng.randint(1, step)
         track = _track(rng, spec, user, track_id, created, i + 1, n - 1 - i, used, (lat, lon))
         out.append((created * 1000, track_id, track))
+    if spec.hot_comments and out:
+        out[-1][2].update(commentable=True, reveal_comments=True, comment_count=spec.hot_comments)
     return out
 
 

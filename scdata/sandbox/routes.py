@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Mapping
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
-from . import paging
+from . import collections, paging
 from .catalog import Catalog
 from .faults import FaultTable
 from .replies import COLLECTION_CACHE, NO_CACHE, Reply, error_reply, json_reply
@@ -108,6 +108,7 @@ class Router:
         self.base_url = base_url
         self.shapes = shapes if shapes is not None else Shapes(base_url)
         self.short_links = short_links if short_links is not None else ShortLinks()
+        self.batch_limit = 50
 
     def dispatch(self, request: ApiRequest) -> Reply:
         """Return the reply to ``request``."""
@@ -119,12 +120,24 @@ class Router:
                 return self.resolve(request)
             case ["me", *_] | ["users", "me", *_]:
                 return error_reply(401)
+            case ["users" | "tracks" | "playlists" as kind]:
+                if kind != "playlists" and ("urns" in request.query or "ids" in request.query):
+                    return self.batch(request, kind)
+                from . import search
+
+                return search.answer(self, kind, request)
             case ["users", ref]:
                 return self.user(ref)
             case ["users", ref, "tracks"]:
                 return self.user_tracks(request, ref)
             case ["tracks", ref]:
-                return self.track(ref)
+                return self.track(ref, request.query.get("secret_token"))
+            case ["playlists", ref]:
+                return self.playlist(request, ref)
+            case [("users" | "tracks" | "playlists") as kind, ref, *rest] if rest:
+                route = collections.ROUTES.get((kind, "/".join(rest)))
+                if route is not None:
+                    return collections.answer(self, request, route, ref)
         return error_reply(404, NOT_FOUND)
 
     def user(self, ref: str) -> Reply:
@@ -138,8 +151,8 @@ class Router:
             return error_reply(404, NOT_FOUND)
         return json_reply(200, self.shapes.user(user))
 
-    def track(self, ref: str) -> Reply:
-        """``GET /tracks/{id|urn}``."""
+    def track(self, ref: str, secret_token: str | None = None) -> Reply:
+        """``GET /tracks/{id|urn}``; a private track only with its ``secret_token``."""
         match = _TRACK_REF.fullmatch(ref)
         if match is None:
             return error_reply(400, BAD_REQUEST)
@@ -147,9 +160,58 @@ class Router:
             track = self.catalog.track(int(match.group(1)))
         except KeyError:
             return error_reply(404)
-        if track.get("sharing") == "private":
+        if track.get("sharing") == "private" and secret_token != self.catalog.world.secret_token(
+            track["id"]
+        ):
             return error_reply(404)
         return json_reply(200, self.shapes.track(track))
+
+    def playlist(self, request: ApiRequest, ref: str) -> Reply:
+        """``GET /playlists/{id|urn}`` (``show_tracks``, ``access``, ``secret_token``).
+
+        Unknown or private without the token: 404 (a single object cannot be empty).
+        """
+        playlist_id = collections.parse_ref("playlists", ref)
+        if playlist_id is None:
+            return error_reply(400, BAD_REQUEST)
+        try:
+            playlist = collections.owner_object(self, "playlists", playlist_id, request.query)
+        except KeyError:
+            return error_reply(404, NOT_FOUND)
+        return json_reply(200, collections.show_playlist(self, playlist, request.query))
+
+    def batch(self, request: ApiRequest, kind: str) -> Reply:
+        """``GET /users?urns=a,b`` and ``/tracks?urns=...`` (or ``ids=``, not both).
+
+        More refs than :attr:`batch_limit` (0 = no limit): 400. Unknown, deleted and
+        private items are simply absent; each item once, in the order asked.
+        """
+        query = request.query
+        if "urns" in query and "ids" in query:
+            return error_reply(400, BAD_REQUEST)
+        raw = query.get("urns", query.get("ids", ""))
+        refs = [part.strip() for part in raw.split(",") if part.strip()]
+        if self.batch_limit and len(refs) > self.batch_limit:
+            return error_reply(400, BAD_REQUEST)
+        seen: set[int] = set()
+        items = []
+        for ref in refs:
+            object_id = collections.parse_ref(kind, ref)
+            if object_id is None or object_id in seen:
+                continue
+            seen.add(object_id)
+            try:
+                if kind == "users":
+                    items.append(self.shapes.user(self.catalog.user(object_id)))
+                    continue
+                track = self.catalog.track(object_id)
+            except KeyError:
+                continue
+            if track.get("sharing") != "private":
+                items.append(self.shapes.track(track))
+        if "linked_partitioning" not in query:
+            return json_reply(200, items, cache=COLLECTION_CACHE)
+        return json_reply(200, {"collection": items, "next_href": None}, cache=COLLECTION_CACHE)
 
     def user_tracks(self, request: ApiRequest, ref: str) -> Reply:
         """``GET /users/{id|urn}/tracks``: page cut first, then filtered (private, ``access``).
@@ -190,7 +252,7 @@ class Router:
         return json_reply(200, {"collection": items, "next_href": href}, cache=COLLECTION_CACHE)
 
     def resolve(self, request: ApiRequest) -> Reply:
-        """``GET /resolve?url=``: 302 to the API URL of a soundcloud.com user or track.
+        """``GET /resolve?url=``: 302 to the API URL of a soundcloud.com user, track or playlist.
 
         ``on.soundcloud.com`` short links are expanded first (unknown code: 404). The
         ``Location`` follows :attr:`Shapes.location_style`; ``body-only`` sends no header.
@@ -210,22 +272,45 @@ class Router:
         return json_reply(302, body, cache=NO_CACHE, headers=headers)
 
     def _resolve(self, url: str) -> tuple[str, int, list[tuple[str, str]]] | None:
+        """Find what a soundcloud.com URL names: user, track, ``/sets/`` playlist.
+
+        The host must be exactly ``soundcloud.com`` (API-NOTES §2: the resolver's
+        ``ResourceURLs``; ``www.``/``m.`` are for the client to normalise, 404 here). A
+        private track or playlist needs its
+        secret token, as the last path part (``/s-XXXX``) or ``?secret_token=``; the
+        ``Location`` then carries ``secret_token``.
+        """
         split = urlsplit(url.strip())
         if split.scheme.lower() not in ("http", "https") or split.hostname != "soundcloud.com":
             return None
-        parts = [unquote(part).lower() for part in split.path.split("/") if part]
-        if not parts or len(parts) > 3 or (len(parts) > 1 and parts[1] == "sets"):
-            return None
-        if parts[0].isdigit() or parts[0].startswith("soundcloud:"):
+        parts = [unquote(part) for part in split.path.split("/") if part]
+        kept = [(k, v) for k, v in parse_qsl(split.query) if k in ("client_id", "secret_token")]
+        token = dict(kept).get("secret_token")
+        if parts and len(parts) >= 3 and parts[-1].startswith("s-"):
+            token = parts.pop()
+            kept = [(k, v) for k, v in kept if k != "secret_token"] + [("secret_token", token)]
+        parts = [part.lower() for part in parts]
+        if not parts or len(parts) > 3 or parts[0].isdigit() or parts[0].startswith("soundcloud:"):
             return None  # a permalink, never an id
+        world = self.catalog.world
         try:
             user = self.catalog.user(parts[0])
-            kept = [(k, v) for k, v in parse_qsl(split.query) if k in ("client_id", "secret_token")]
             if len(parts) == 1:
                 return "users", user["id"], kept
-            track = self.catalog.shelf(user["id"]).by_permalink.get(parts[1])
+            if parts[1] == "sets" and len(parts) == 3:
+                found = next(
+                    (p for p in world.playlists(user["id"]) if p["permalink"] == parts[2]), None
+                )
+                kind = "playlists"
+            elif len(parts) == 2:
+                found = self.catalog.shelf(user["id"]).by_permalink.get(parts[1])
+                kind = "tracks"
+            else:
+                return None
         except KeyError:  # unknown, or deleted meanwhile
             return None
-        if track is None or track.get("sharing") == "private":
+        if found is None:
             return None
-        return "tracks", track["id"], kept
+        if found.get("sharing") == "private" and token != world.secret_token(found["id"]):
+            return None
+        return kind, found["id"], kept

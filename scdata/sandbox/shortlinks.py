@@ -9,6 +9,9 @@ short link                                             long URL
 ``https://on.soundcloud.com/sbBjorkUnicode``           ``https://soundcloud.com/bjork-unicode``
 ``https://on.soundcloud.com/sbJowyTrack1``             ``https://soundcloud.com/jowymusic/``
                                                        ``analog-satellite`` (its newest track)
+``https://on.soundcloud.com/sbJowySet1``               ``https://soundcloud.com/jowymusic/sets/``
+                                                       ``neon-engine-priya-remix`` (161 slots,
+                                                       128 listed)
 =====================================================  ==========================================
 
 :meth:`ShortLinks.add` registers more; an unknown code resolves to 404.
@@ -27,6 +30,7 @@ BUILTIN_SHORT_LINKS = {
     "sbJowyMusic1": "https://soundcloud.com/jowymusic",
     "sbBjorkUnicode": "https://soundcloud.com/bjork-unicode",
     "sbJowyTrack1": "https://soundcloud.com/jowymusic/analog-satellite",
+    "sbJowySet1": "https://soundcloud.com/jowymusic/sets/neon-engine-priya-remix",
 }
 _ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
