@@ -30,7 +30,7 @@ from ._lookups import LookupsMixin
 from ._progress import progress_bar, progress_enabled
 from ._resources import COLLECTIONS
 from .errors import ArgumentError
-from .frames.convert import table_to_frame
+from .frames.convert import concat_pages, table_to_frame
 from .frames.schema import SCHEMAS
 from .http.refs import ItemRef
 
@@ -314,7 +314,8 @@ class GraphMixin(LookupsMixin):
         )
         parts = [seed_frame.reset_index(drop=True)]
         if graph.tables:
-            parts.append(table_to_frame(pa.concat_tables(graph.tables), users))
+            table = concat_pages("users", graph.tables, distinct=True)  # urns are new nodes
+            parts.append(table_to_frame(table, users))
         nodes = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].copy()
         nodes["depth"] = pd.array([graph.depth[u] for u in nodes["urn"]], dtype="Int64")
         capped = [i["input"] for i in about["inputs"] if i.get("capped")]
