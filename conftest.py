@@ -23,7 +23,11 @@ NEEDS_EXTRA = {
     "scdata._graph.to_networkx": ("graph", ["networkx"]),
 }
 # seconds, not milliseconds: dask starts; an export of several users is paced
-SLOW_EXAMPLES = {"scdata.dask.tracks_ddf", "scdata.datasets.export.export_tracks"}
+SLOW_EXAMPLES = {
+    "scdata.dask.tracks_ddf",
+    "scdata.datasets.export.export_tracks",
+    *(f"scdata._search.SearchMixin.search_{k}" for k in ("tracks", "users", "playlists")),
+}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

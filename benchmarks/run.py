@@ -26,6 +26,9 @@ it, printing every figure with its target and PASS/FAIL:
   share a cache dir) against one process's ``Client.tracks_df(users)``: wall times (cluster
   startup apart), requests, request rates, client-credentials exchanges, row counts;
 - **token**: client-credentials exchanges across 10 fresh processes sharing a cache dir;
+- **search**: a windowed ``search_tracks`` that recovers every result where one query is capped
+  (the emulator's lo-fi tracks of 2024-2025): its GETs against ``ceil(N/200)`` pages + one
+  probe per window split + one final page per window, and the capped verdict without windows;
 - **cli startup**: wall time of ``scdata --help`` against ``python -c pass`` (best of 5 each)
   and whether ``--help`` imports pandas or pyarrow.
 
@@ -78,6 +81,7 @@ from sections import (
     many_users,
     normalisation,
     requests_count,
+    search,
     token_reuse,
     warm_pull,
 )
@@ -139,6 +143,7 @@ def run_sections(bench: Bench, profile: bool) -> str | None:
     collection_requests.run(bench)
     fleet.run(bench)
     token_reuse.run(bench)
+    search.run(bench)
     if not profile:
         return None
     out_dir = Path(tempfile.mkdtemp(prefix="scdata-bench-profiles-"))

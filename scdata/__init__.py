@@ -51,6 +51,7 @@ if TYPE_CHECKING:  # what the lazy names are, for type checkers and IDEs
         web_profiles_df,
     )
     from ._graph import to_networkx
+    from ._search import search_playlists, search_tracks, search_users
     from .compat import get_token, soundcloud_api, user_info, user_tracks
     from .datasets.export import export_tracks
     from .errors import (
@@ -105,6 +106,7 @@ _LAZY: dict[str, str] = {
     "to_networkx": "._graph",
     "tracks_df": "._functions",
     "users_df": "._functions",
+    **dict.fromkeys(("search_playlists", "search_tracks", "search_users"), "._search"),
     "get_token": ".compat",
     "soundcloud_api": ".compat",
     "user_info": ".compat",
@@ -172,6 +174,9 @@ __all__ = [
     "reposters_df",
     "reposts_df",
     "resolve",
+    "search_playlists",
+    "search_tracks",
+    "search_users",
     "soundcloud_api",
     "to_networkx",
     "to_parquet",

@@ -19,6 +19,7 @@ from ._fanout import DEFAULT_WORKERS, run_all
 from ._graph import GraphMixin
 from ._progress import counted, progress_bar, progress_enabled
 from ._resources import COLLECTIONS
+from ._search import SearchMixin
 from ._walk import TrackPages
 from .config import Settings, mask_url
 from .errors import ArgumentError
@@ -31,7 +32,7 @@ from .storage.backends import page_store, shared_state, token_store
 from .storage.redis_store import RedisConnection
 
 
-class Client(GraphMixin):
+class Client(GraphMixin, SearchMixin):
     """A SoundCloud client: credentials, token, HTTP cache and the data functions.
 
     Every keyword left out comes from the environment (see the README's configuration table).

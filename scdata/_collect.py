@@ -88,6 +88,7 @@ class Input:
 
     given: str
     ref: ItemRef
+    shown: str = ""  # how messages name it: the user as scdata read it ("jowymusic", "42")
     urn: str | None = None
     secret_token: str | None = None
     found: dict[str, Any] | None = None
@@ -176,7 +177,8 @@ class Collector:
             if ref is None or ref.key in seen:
                 continue
             seen.add(ref.key)
-            inputs.append(Input(str(value), ref))
+            shown = str(parse_user(value)) if ref.kind == "users" or ref.short_link else str(value)
+            inputs.append(Input(str(value), ref, shown))
         return inputs
 
     def resolve(
@@ -206,7 +208,7 @@ class Collector:
                     )
                 except NotFoundError:
                     if tuple(kinds) == ("users",):
-                        raise UserNotFoundError(item.given) from None
+                        raise UserNotFoundError(item.shown) from None
                     noun = " or ".join(item_noun(k).split()[1] for k in kinds)
                     raise NotFoundError(item.given, kinds[0] if len(kinds) == 1 else noun) from None
                 if kind not in kinds:
@@ -274,7 +276,7 @@ class Collector:
                 try:
                     item.found = api.item(kind, item.urn or "", options, params)
                 except UserNotFoundError:
-                    raise UserNotFoundError(item.given) from None
+                    raise UserNotFoundError(item.shown) from None
                 except NotFoundError:
                     raise NotFoundError(item.given, kind) from None
                 return item

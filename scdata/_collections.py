@@ -196,8 +196,8 @@ class CollectionsMixin:
         --------
         >>> import scdata
         >>> likes = scdata.likes_df("jowymusic", limit=5)
-        >>> likes[["liker_urn", "position"]].iloc[0].tolist()
-        ['soundcloud:users:52461337', 0]
+        >>> likes["position"].tolist(), likes["liker_urn"].unique().tolist()
+        ([0, 1, 2, 3, 4], ['soundcloud:users:52461337'])
         """
         name = f"likes_{_kind(kind)}"
         return self._list(

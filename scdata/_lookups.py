@@ -92,11 +92,10 @@ class LookupsMixin(CollectionsMixin):
         Examples
         --------
         >>> import scdata
-        >>> scdata.resolve(["https://m.soundcloud.com/jowymusic?utm_source=x",
-        ...                 "soundcloud:users:123456789"])[["kind", "urn"]]
-           kind                        urn
-        0  user  soundcloud:users:52461337
-        1  user  soundcloud:users:123456789
+        >>> df = scdata.resolve(["https://m.soundcloud.com/jowymusic?utm_source=x",
+        ...                      "https://soundcloud.com/jowymusic/analog-satellite"])
+        >>> df["kind"].tolist(), df.loc[0, "urn"]
+        (['user', 'track'], 'soundcloud:users:52461337')
         """
         kinds = ITEM_KINDS if kind is None else (_check_kind(kind),)
         found, failures, fetched_at = self._found(

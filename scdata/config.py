@@ -19,6 +19,7 @@
 | ``SCDATA_TOKEN_COOLDOWN``    | token_cooldown   | ``60`` s, no token request after a failure    |
 | ``SCDATA_TIMEOUT``           | timeout          | ``30`` s read timeout (connect: 10 s)         |
 | ``SCDATA_BATCH_SIZE``        | batch_size       | ``50`` items per ``/tracks?urns=`` lookup     |
+| ``SCDATA_SEARCH_DEPTH``      | search_depth     | ``1000`` results, the most one search serves  |
 
 ``offline`` and ``refresh`` are keywords only (``scdata.Client(offline=True)``), not variables.
 
@@ -33,6 +34,10 @@ apps report "Rate Limit Exceeded" after a couple of calls and research scripts b
 CloudFront edge "after just a few requests" (``../shared/soundcloud-api/API-NOTES-2.md`` §1.1,
 whose advice is "a few requests per second"). 5/s is shared by every thread and process that
 shares the cache (see :mod:`scdata.http.throttle`) and halves while SoundCloud throttles.
+
+Why a search depth of 1000: a track search page at ``offset=1000`` is empty yet links to
+``offset=1050`` (API issue #505, ``samples/issue505_search_empty_page_with_next_href_2026.json``);
+search walks stop there and report the results beyond as unreachable (``docs/search.md``).
 """
 
 from __future__ import annotations
@@ -115,6 +120,7 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "token_cooldown": (0, 86_400),
     "timeout": (0, 600),  # 0 means the default, 30 s
     "batch_size": (1, 200),  # items per /tracks?urns= or /users?urns= request
+    "search_depth": (1, 1_000_000),  # ranked positions a search serves (API-NOTES-2 §2.10)
 }
 
 
@@ -174,6 +180,7 @@ _ENV = {
     "token_cooldown": ("SCDATA_TOKEN_COOLDOWN", _number(float, "token_cooldown")),
     "timeout": ("SCDATA_TIMEOUT", _number(float, "timeout")),
     "batch_size": ("SCDATA_BATCH_SIZE", _number(int, "batch_size")),
+    "search_depth": ("SCDATA_SEARCH_DEPTH", _number(int, "search_depth")),
 }
 
 
@@ -244,6 +251,7 @@ class Settings:
     throttle_backoff: float = 15.0
     token_cooldown: float = 60.0
     batch_size: int = 50
+    search_depth: int = 1000
     offline: bool = False
     refresh: bool = False
 
@@ -290,6 +298,7 @@ class Settings:
             throttle_backoff=raw.get("throttle_backoff", 15.0),
             token_cooldown=raw.get("token_cooldown", 60.0),
             batch_size=raw.get("batch_size", 50),
+            search_depth=raw.get("search_depth", 1000),
             offline=bool(overrides.get("offline") or False),
             refresh=bool(overrides.get("refresh") or False),
         )

@@ -25,6 +25,7 @@ SECTIONS = (
     "collections",
     "fleet",
     "token",
+    "search",
     "cli startup",
 )
 # the fleet lines --quick must print (start of the measure), each with figures in these columns

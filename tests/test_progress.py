@@ -8,6 +8,7 @@ import pytest
 
 import scdata
 import scdata._client
+import scdata._collect
 from scdata.sandbox import Sandbox
 
 USER = "big-catalog"  # 10,000 tracks: 50 pages of 200
@@ -49,7 +50,8 @@ def bars(monkeypatch, sandbox):
             made.append(bar)
         return bar
 
-    monkeypatch.setattr(scdata._client, "progress_bar", progress_bar)
+    monkeypatch.setattr(scdata._client, "progress_bar", progress_bar)  # iter_tracks
+    monkeypatch.setattr(scdata._collect, "progress_bar", progress_bar)  # every frame function
     return made
 
 

@@ -171,18 +171,18 @@ def test_a_short_link_that_resolves_to_nothing_is_user_not_found(
     assert caplog.messages[-1].endswith(f": No se pudo encontrar al usuario {link}")  # no hint
 
 
-def test_the_same_short_link_twice_is_a_duplicate_before_any_request(client, sandbox):
-    link = "https://on.soundcloud.com/AbC123xyz"
-    with pytest.raises(ValueError, match=r"users\[0\]=.* and users\[1\]="):
-        client.tracks_df([link, link])
-    assert sandbox.requests == []
+def test_the_same_short_link_twice_is_resolved_once(client, sandbox):
+    link = "https://on.soundcloud.com/sbJowyMusic1"
+    df = client.tracks_df([link, link], limit=3)
+    assert len(df) == 3 and [i["input"] for i in df.attrs["scdata"]["inputs"]] == [link]
+    assert sandbox.count("/resolve") == 1
 
 
 def test_a_short_link_and_the_name_it_stands_for_are_one_user(proxy, proxied, sandbox):
     resolver = Resolver(proxy, sandbox)
     link = resolver.short_link("AbC123xyz", "users", sandbox.catalog.user(JOWY)["id"])
-    with pytest.raises(ValueError, match="twice"):
-        proxied.tracks_df([JOWY, link])
+    df = proxied.tracks_df([JOWY, link], limit=3)  # one user: listed once, under the first form
+    assert [i["input"] for i in df.attrs["scdata"]["inputs"]] == [JOWY] and len(df) == 3
 
 
 # ------------------------------------------------------------------- every Location form

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import ArgumentError, ConfigurationError, SoundCloudError
+from .search import add_search_parser, run_search_command
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -168,6 +169,7 @@ def _parser(argv: Sequence[str]) -> argparse.ArgumentParser:
         add_arguments(sandbox)
         sandbox.epilog = f"{sandbox.epilog}\n\n{textwrap.fill(MODES, 79)}"
 
+    add_search_parser(add, fetch, table)
     demo = add(
         "demo",
         "the main job: export a user's tracks to Parquet and summarise them",
@@ -249,7 +251,7 @@ def _check_output(args: argparse.Namespace) -> None:
     from ..frames.files import check_output
 
     output = getattr(args, "output", None)
-    fmt = _format(args) if args.command in ("tracks", "user") else None
+    fmt = _format(args) if args.command in ("tracks", "user", "search") else None
     try:
         if args.command == "export":
             check_output(args.output, dataset=True)
@@ -272,7 +274,7 @@ def _check_output(args: argparse.Namespace) -> None:
     except ValueError as exc:  # an unknown extension: usage, not I/O
         if isinstance(exc, SoundCloudError):
             raise
-        hint = ", or pass --format" if args.command in ("tracks", "user") else ""
+        hint = ", or pass --format" if args.command in ("tracks", "user", "search") else ""
         raise ArgumentError(f"{exc}{hint}") from None
 
 
@@ -489,7 +491,7 @@ def _run(args: argparse.Namespace, counter: _Requests | None) -> None:
         _cmd_demo(args)
     else:
         command = {"tracks": _cmd_tracks, "user": _cmd_user, "cache": _cmd_cache,
-                   "export": _cmd_export}[args.command]  # fmt: skip
+                   "export": _cmd_export, "search": run_search_command}[args.command]  # fmt: skip
         with _client(args, sandbox=getattr(args, "sandbox", False)) as client:
             command(args, client)
     if counter is not None:

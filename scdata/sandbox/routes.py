@@ -118,6 +118,10 @@ class Router:
         match parts:
             case ["resolve"]:
                 return self.resolve(request)
+            case ["tracks" | "users" | "playlists" as k] if not {"urns", "ids"} & {*request.query}:
+                from .search import answer  # /tracks, /users, /playlists without urns: search
+
+                return answer(self, k, request)
             case ["me", *_] | ["users", "me", *_]:
                 return error_reply(401)
             case ["users" | "tracks" | "playlists" as kind]:
