@@ -16,7 +16,7 @@ import pyarrow as pa
 from ._checks import check_access, check_count
 from ._collect import Collector
 from ._fanout import DEFAULT_WORKERS, run_all
-from ._lookups import LookupsMixin
+from ._graph import GraphMixin
 from ._progress import counted, progress_bar, progress_enabled
 from ._resources import COLLECTIONS
 from ._search import SearchMixin
@@ -32,7 +32,7 @@ from .storage.backends import page_store, shared_state, token_store
 from .storage.redis_store import RedisConnection
 
 
-class Client(LookupsMixin, SearchMixin):
+class Client(GraphMixin, SearchMixin):
     """A SoundCloud client: credentials, token, HTTP cache and the data functions.
 
     Every keyword left out comes from the environment (see the README's configuration table).

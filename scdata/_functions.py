@@ -218,6 +218,7 @@ web_profiles_df = _forward(Client.web_profiles_df)
 resolve = _forward(Client.resolve)
 lookup_tracks = _forward(Client.lookup_tracks)
 lookup_playlists = _forward(Client.lookup_playlists)
+follow_graph = _forward(Client.follow_graph)
 
 
 for _function, _method in (
