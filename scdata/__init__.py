@@ -32,6 +32,7 @@ if TYPE_CHECKING:  # what the lazy names are, for type checkers and IDEs
         collection_df,
         comments_df,
         favoriters_df,
+        follow_graph,
         followers_df,
         followings_df,
         iter_tracks,
@@ -49,6 +50,7 @@ if TYPE_CHECKING:  # what the lazy names are, for type checkers and IDEs
         users_df,
         web_profiles_df,
     )
+    from ._graph import to_networkx
     from ._search import search_playlists, search_tracks, search_users
     from .compat import get_token, soundcloud_api, user_info, user_tracks
     from .datasets.export import export_tracks
@@ -100,6 +102,8 @@ _LAZY: dict[str, str] = {
     "resolve": "._functions",
     "lookup_tracks": "._functions",
     "lookup_playlists": "._functions",
+    "follow_graph": "._functions",
+    "to_networkx": "._graph",
     "tracks_df": "._functions",
     "users_df": "._functions",
     **dict.fromkeys(("search_playlists", "search_tracks", "search_users"), "._search"),
@@ -154,6 +158,7 @@ __all__ = [
     "configure",
     "export_tracks",
     "favoriters_df",
+    "follow_graph",
     "followers_df",
     "followings_df",
     "get_token",
@@ -173,6 +178,7 @@ __all__ = [
     "search_tracks",
     "search_users",
     "soundcloud_api",
+    "to_networkx",
     "to_parquet",
     "tracks_df",
     "user_info",

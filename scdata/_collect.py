@@ -337,7 +337,7 @@ class Collector:
             rows = [r for page in counted(dict_pages, _Bar(on_page), len) for r in page]
             rows = self._raw_extras(collection, urn, rows)
             return rows, self._info(collection, item, len(rows), state)
-        build = _builder(collection)
+        build = _builder(collection, params)
         try:
             tables = list(
                 counted(
@@ -632,8 +632,13 @@ def _frame_columns(
     return tuple(declared.get(n) or EXTRA_COLUMNS[n] for n in names)
 
 
-def _tracks_missing(items: list[Any]) -> pa.Array:
-    """``track_count`` minus the tracks a playlist lists (missing when it lists none)."""
+def _tracks_missing(items: list[Any], params: dict[str, Any]) -> pa.Array:
+    """``track_count`` minus the tracks a playlist lists; missing unless they were asked for.
+
+    With ``show_tracks=false`` SoundCloud sends an empty ``tracks`` list, which says nothing.
+    """
+    if params.get("show_tracks") == "false":
+        return pa.nulls(len(items), pa.int64())
     values: list[int | None] = []
     for item in items:
         listed = item.get("tracks") if isinstance(item, dict) else None
@@ -643,10 +648,14 @@ def _tracks_missing(items: list[Any]) -> pa.Array:
     return pa.array(values, pa.int64())
 
 
-_ITEM_COLUMNS: dict[str, Callable[[list[Any]], pa.Array]] = {"tracks_missing": _tracks_missing}
+_ITEM_COLUMNS: dict[str, Callable[[list[Any], dict[str, Any]], pa.Array]] = {
+    "tracks_missing": _tracks_missing
+}
 
 
-def _builder(collection: Collection) -> Callable[[list[Any]], pa.Table] | None:
+def _builder(
+    collection: Collection, params: dict[str, Any]
+) -> Callable[[list[Any]], pa.Table] | None:
     """How a page of ``collection`` becomes a table (``None``: its item schema alone)."""
     if not collection.item_columns:
         return None
@@ -660,7 +669,7 @@ def _builder(collection: Collection) -> Callable[[list[Any]], pa.Table] | None:
             kept = [kept[n] for n in sorted(firsts.values())]  # as page_table dropped them
         for name in collection.item_columns:
             field = pa.field(name, EXTRA_COLUMNS[name].arrow_type)
-            table = table.append_column(field, _ITEM_COLUMNS[name](kept).cast(field.type))
+            table = table.append_column(field, _ITEM_COLUMNS[name](kept, params).cast(field.type))
         return table
 
     return build
