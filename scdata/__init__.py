@@ -53,7 +53,7 @@ if TYPE_CHECKING:  # what the lazy names are, for type checkers and IDEs
     from ._graph import to_networkx
     from ._search import search_playlists, search_tracks, search_users
     from .compat import get_token, soundcloud_api, user_info, user_tracks
-    from .datasets.export import export_tracks
+    from .datasets.export import export_collection, export_tracks
     from .errors import (
         APIError,
         ArgumentError,
@@ -112,6 +112,7 @@ _LAZY: dict[str, str] = {
     "user_info": ".compat",
     "user_tracks": ".compat",
     "export_tracks": ".datasets.export",
+    "export_collection": ".datasets.export",
     "read_parquet": ".frames.files",
     "to_parquet": ".frames.files",
     "ParseWarning": ".frames.schema",
@@ -156,6 +157,7 @@ __all__ = [
     "collection_df",
     "comments_df",
     "configure",
+    "export_collection",
     "export_tracks",
     "favoriters_df",
     "follow_graph",

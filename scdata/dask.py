@@ -35,11 +35,10 @@ import pandas as pd
 import pyarrow as pa
 
 from ._checks import check_count
-from ._collect import _frame_columns, _user_item, _values, check_errors
+from ._collect import as_list, check_errors, frame_columns, parse_ref
 from ._resources import collection
 from .frames.convert import table_to_frame
 from .frames.schema import TRACK_COLUMNS, Column, arrow_schema
-from .http.refs import parse_item
 
 if TYPE_CHECKING:
     import dask.dataframe
@@ -64,7 +63,7 @@ def _import_dask() -> ModuleType:
 
 def _columns(what: str) -> tuple[Column, ...]:
     declared = collection(what)
-    return _frame_columns(declared.item, [declared])
+    return frame_columns(declared.item, [declared])
 
 
 def collection_meta(what: str) -> pd.DataFrame:
@@ -106,12 +105,12 @@ def _partition(
 
 def _distinct(refs: object, owner: str) -> list[str | int]:
     """The inputs as given, each checked (nothing fetched); the same item twice kept once."""
-    listed = _values(refs, owner)
+    listed = as_list(refs, owner)
     given: list[str | int] = []
     seen: set[str] = set()
     for i, value in enumerate(listed):
         label = owner if len(listed) == 1 else f"{owner}[{i}]"
-        ref = _user_item(value, label) if owner == "users" else parse_item(value, (owner,), label)
+        ref = parse_ref(value, (owner,), label)
         if ref.key not in seen:
             seen.add(ref.key)
             given.append(value)  # type: ignore[arg-type]  # str or int: the parser said so

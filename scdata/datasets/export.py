@@ -88,7 +88,7 @@ import pandas as pd
 
 from .._checks import check_count
 from .._client import Client, default_client
-from .._collect import Failures, Input, _frame_columns
+from .._collect import Failures, Input, frame_columns
 from .._fanout import DEFAULT_WORKERS, run_all, user_refs
 from .._resources import Collection, collection
 from ..errors import (
@@ -763,7 +763,7 @@ def export_collection(
     declared = collection(what)
     refs, given = _given(owners, declared.owner)
     columns = list(default_partition_cols(what) if partition_cols is None else partition_cols)
-    frame_cols = _frame_columns(declared.item, [declared])
+    frame_cols = frame_columns(declared.item, [declared])
     usable = {c.name for c in frame_cols if c.kind in ("int", "str")}
     keys = _owner_keys(declared)
     if not set(columns) <= usable or not any(c in keys for c in columns):
