@@ -69,6 +69,13 @@ sandbox for the duration of the block. :class:`Sandbox` also has controls for te
 - one-shot faults: ``fail``, ``rate_limit``, ``corrupt``, ``drop``, ``delay``,
   ``repeat_next_href``, ``token_fault``, ``expire_tokens``, ``clear_faults``;
 - the :class:`Catalog` (``sb.catalog``) to look up, add or delete users and tracks.
+- the clock: ``Sandbox(clock_start=...)``, ``sb.now`` (settable), ``sb.advance(days=,
+  hours=)``; every answer's ``Date`` is the emulated time. It stands still at
+  2026-06-30 00:00:00 UTC (the catalogue's epoch) unless moved, so an unmoved sandbox
+  serves the same bytes forever; moved, counts grow, the roster (``jowymusic``,
+  ``bjork-unicode``, ``artist-001``) uploads, deletes, follows and unfollows on a schedule
+  (:mod:`scdata.sandbox.timeline`), and ``sb.truth`` says what holds at any time
+  (:mod:`scdata.sandbox.truth`).
 
 Built-in users: ``jowymusic`` (347 tracks), ``empty-artist`` (0), ``big-catalog``
 (10,000), ``bjork-unicode`` (unicode text), ``urn-era-artist`` (id 3000000001),

@@ -1,5 +1,7 @@
 """Request pipeline of the sandbox, independent of sockets.
 
+Every answer's ``Date`` header is the emulated clock's time (:mod:`scdata.sandbox.timeline`).
+
 Order for every request: latency sleep, ``delay`` fault, then
 
 - token endpoint: the edge's gate (attempt counted; blocked IP, rolling windows, incident,
@@ -92,6 +94,8 @@ class App:
         self.edge = edge if edge is not None else Edge()
         self.shapes = shapes if shapes is not None else Shapes(base_url)
         self.router = Router(catalog, faults, base_url, self.shapes, short_links)
+        #: The emulated clock: the ``Date`` of every answer.
+        self.clock = catalog.timeline.clock
 
     def handle(
         self, method: str, target: str, authorization: str | None, body: bytes

@@ -56,6 +56,7 @@ from typing import Any
 
 from .formats import parse_sc_time, utc
 from .generate import UserSpec, build_tracks, build_user
+from .timeline import EPOCH, Timeline
 from .world import FAN_BASE, World
 
 __all__ = ["Catalog", "Shelf", "default_specs"]
@@ -221,7 +222,10 @@ class Catalog:
         self._user_locks: dict[int, threading.Lock] = {}
         self._extra_tracks: dict[int, int] = {}  # track id -> owner user id
         self._deleted: set[int] = set()
+        self._timed: dict[tuple[int, int, int], Shelf] = {}  # (uid, uploads, deletions)
         self.world = World(self)
+        #: The clock and everything that changes with it (see :mod:`.timeline`).
+        self.timeline = Timeline(self)
 
     # -- lookups -----------------------------------------------------------------
     def user_id(self, ref: int | str) -> int:
@@ -293,18 +297,23 @@ class Catalog:
         with self._lock:
             return list(self._users.values())
 
-    def tracks(self, ref: int | str) -> list[dict[str, Any]]:
+    def tracks(self, ref: int | str, at: int | None = None) -> list[dict[str, Any]]:
         """Return all tracks of a user, newest first, whatever their ``access``.
+
+        ``at`` (epoch seconds, default the clock's time): the tracks uploaded and not
+        deleted by then (see :mod:`scdata.sandbox.timeline`); counts are the stored ones.
 
         Examples
         --------
         >>> len(Catalog(artists=0).tracks("geo-blocked"))
         120
         """
-        return list(self.shelf(ref).newest)
+        return list(self.shelf(ref, at).newest)
 
-    def track(self, ref: int | str) -> dict[str, Any]:
+    def track(self, ref: int | str, at: int | None = None) -> dict[str, Any]:
         """Return a Track object by id or ``soundcloud:tracks:N`` (``KeyError`` if unknown).
+
+        ``at`` as for :meth:`tracks`: a track not yet uploaded or already deleted is unknown.
 
         Examples
         --------
@@ -322,20 +331,20 @@ class Catalog:
             track_id = ref
         owner = self._extra_tracks.get(track_id)
         if owner is None:
-            at = bisect.bisect_right(self._range_starts, track_id) - 1
-            if at < 0 or track_id >= self._ranges[at][1]:
+            at_range = bisect.bisect_right(self._range_starts, track_id) - 1
+            if at_range < 0 or track_id >= self._ranges[at_range][1]:
                 raise KeyError(ref)
-            owner = self._ranges[at][2]
+            owner = self._ranges[at_range][2]
         try:
-            found = self.shelf(owner).by_id.get(track_id)
+            found = self.shelf(owner, at).by_id.get(track_id)
         except KeyError:  # the owner was deleted
             raise KeyError(ref) from None
         if found is None:
             raise KeyError(ref)
         return found
 
-    def shelf(self, ref: int | str) -> Shelf:
-        """Return a user's :class:`Shelf`, generating their tracks on first access.
+    def shelf(self, ref: int | str, at: int | None = None) -> Shelf:
+        """Return a user's :class:`Shelf` at ``at`` (default: now), generating it on first access.
 
         Examples
         --------
@@ -344,18 +353,37 @@ class Catalog:
         """
         uid = self.user_id(ref)
         shelf = self._shelves.get(uid)
-        if shelf is not None:
+        if shelf is None:
+            if uid not in self._users:  # a fan: never uploads
+                return _NO_TRACKS
+            with self._lock:
+                lock = self._user_locks.setdefault(uid, threading.Lock())
+            with lock:
+                if uid not in self._shelves:
+                    spec = self._specs.get(uid)
+                    rows = build_tracks(spec, self._users[uid]) if spec else []
+                    self._shelves[uid] = Shelf.from_rows(rows)
+                shelf = self._shelves[uid]
+        t = self.timeline.now() if at is None else at
+        if t <= EPOCH or uid not in self._specs:
             return shelf
-        if uid not in self._users:  # a fan: never uploads
-            return _NO_TRACKS
-        with self._lock:
-            lock = self._user_locks.setdefault(uid, threading.Lock())
-        with lock:
-            if uid not in self._shelves:
-                spec = self._specs.get(uid)
-                rows = build_tracks(spec, self._users[uid]) if spec else []
-                self._shelves[uid] = Shelf.from_rows(rows)
-            return self._shelves[uid]
+        uploads, deletions = self.timeline.version(uid, t)
+        if not uploads and not deletions:
+            return shelf
+        key = (uid, uploads, deletions)
+        timed = self._timed.get(key)
+        if timed is None:
+            gone = self.timeline.deleted(uid, t)
+            rows = [row for row in shelf.rows() if row[1] not in gone]
+            for t_up, track in self.timeline.uploads(uid, t):
+                if track["id"] not in gone:
+                    rows.append((t_up * 1000, track["id"], track))
+            timed = Shelf.from_rows(rows)
+            with self._lock:
+                if len(self._timed) > 256:
+                    self._timed.clear()
+                self._timed[key] = timed
+        return timed
 
     # -- extra objects -----------------------------------------------------------
     def add_user(self, user: dict[str, Any], tracks: Sequence[dict[str, Any]] = ()) -> None:
@@ -420,8 +448,9 @@ class Catalog:
             for _, track_id, _ in rows:
                 if self._exists(track_id) or sum(r[1] == track_id for r in rows) > 1:
                     raise ValueError(f"track {track_id} already exists")
-            shelf = Shelf.from_rows(self.shelf(uid).rows() + rows)
+            shelf = Shelf.from_rows(self.shelf(uid, EPOCH).rows() + rows)
             self._shelves[uid] = shelf
+            self._timed.clear()
             self._extra_tracks.update((track_id, uid) for _, track_id, _ in rows)
             if uid in self._specs:
                 self._users[uid]["track_count"] = len(shelf.newest)
@@ -453,6 +482,7 @@ class Catalog:
             if isinstance(permalink, str):
                 self._permalinks.pop(permalink.lower(), None)
             self._shelves.pop(uid, None)
+            self._timed.clear()
             self._deleted.add(uid)
 
     def _exists(self, track_id: int) -> bool:

@@ -71,6 +71,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--token-ttl", type=float, default=3599, help="token lifetime, seconds")
     parser.add_argument("--artists", type=int, default=200, help="number of artist-NNN users")
     parser.add_argument("--artist-tracks", type=int, default=500, help="tracks per artist-NNN")
+    parser.add_argument(
+        "--clock-start",
+        default=None,
+        help="emulated time at start, ISO (2026-06-30T00:00:00Z, the catalogue's epoch); "
+        "the clock stands still and every answer's Date is its time",
+    )
     parser.add_argument("--client-id", default="sandbox-client-id")
     parser.add_argument("--client-secret", default="sandbox-client-secret")
 
@@ -116,6 +122,7 @@ def run(args: argparse.Namespace) -> int:
             latency=args.latency,
             artists=args.artists,
             artist_tracks=args.artist_tracks,
+            clock_start=getattr(args, "clock_start", None),
         )
         sandbox.throttle_mode = args.throttle_mode
     except ValueError as error:

@@ -17,7 +17,14 @@ from typing import Any
 from . import names
 from .formats import sc_time, utc
 
-__all__ = ["CATALOG_END", "UserSpec", "build_tracks", "build_user", "social_counts"]
+__all__ = [
+    "CATALOG_END",
+    "UserSpec",
+    "build_tracks",
+    "build_upload",
+    "build_user",
+    "social_counts",
+]
 
 #: Upper bound of every generated timestamp (the catalogue's fixed "now").
 CATALOG_END = utc(2026, 6, 30)
@@ -228,6 +235,32 @@ def build_tracks(spec: UserSpec, user: dict[str, Any]) -> list[tuple[int, int, d
     if spec.hot_comments and out:
         out[-1][2].update(commentable=True, reveal_comments=True, comment_count=spec.hot_comments)
     return out
+
+
+def build_upload(
+    spec: UserSpec, user: dict[str, Any], track_id: int, created: int, number: int, used: set[str]
+) -> dict[str, Any]:
+    """Return a track ``spec``'s user uploads at ``created`` (after the catalogue's end).
+
+    Public, playable, every count 0 (hidden ones stay ``None``); ``used`` holds the taken
+    slugs and gets the new one.
+
+    Examples
+    --------
+    >>> spec = UserSpec("someone", 1234, 3, 10_000, 1_000, joined=utc(2015, 1, 1))
+    >>> track = build_upload(spec, build_user(spec), 10_999, CATALOG_END + 60, 4, set())
+    >>> track["created_at"], track["sharing"], track["access"], track["reposts_count"]
+    ('2026/06/30 00:01:00 +0000', 'public', 'playable', 0)
+    """
+    rng = random.Random(f"scdata.sandbox:{spec.permalink}:upload:{track_id}")
+    plain = dataclasses.replace(spec, blocked_run=None, private_run=None, blocked_share=0.0,
+                                preview_share=0.0)  # fmt: skip
+    track = _track(rng, plain, user, track_id, created, number, 0, used, (52.5, 13.4))
+    zeros = ("playback_count", "download_count", "favoritings_count", "comment_count")
+    track.update({key: 0 for key in zeros if track[key] is not None})
+    track.update(reposts_count=0, access="playable", streamable=True, sharing="public",
+                 available_country_codes=None)  # fmt: skip
+    return track
 
 
 def _access(rng: random.Random, spec: UserSpec, position: int) -> str:

@@ -8,6 +8,7 @@ can cut idle keep-alive sockets when the sandbox stops.
 from __future__ import annotations
 
 import contextlib
+import email.utils
 import socket
 import sys
 import threading
@@ -74,6 +75,12 @@ class SandboxHandler(BaseHTTPRequestHandler):
     server: SandboxServer
 
     _server_header: str | None = None  # a reply's own ``Server`` (CloudFront, envoy)
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """Return the ``Date`` header value: the emulated clock's time (RFC 7231)."""
+        if timestamp is None:
+            timestamp = self.server.app.clock.epoch_seconds
+        return email.utils.formatdate(timestamp, usegmt=True)
 
     def version_string(self) -> str:
         """Return the ``Server`` header value (what the real API sends, or the reply's)."""

@@ -107,6 +107,8 @@ class Router:
         self.faults = faults
         self.base_url = base_url
         self.shapes = shapes if shapes is not None else Shapes(base_url)
+        if self.shapes.timeline is None:
+            self.shapes.timeline = catalog.timeline
         self.short_links = short_links if short_links is not None else ShortLinks()
         self.batch_limit = 50
 

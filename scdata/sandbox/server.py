@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 import shutil
 import tempfile
@@ -21,7 +22,9 @@ from .handler import SandboxServer
 from .log import RequestLog, RequestRecord
 from .shapes import Shapes
 from .shortlinks import ShortLinks
+from .timeline import Clock
 from .tokens import TokenStore
+from .truth import Truth
 
 __all__ = ["Sandbox", "serve"]
 
@@ -61,6 +64,12 @@ class Sandbox(ProductionControls):
         Size of the ``artist-NNN`` part of the catalogue.
     app_id
         The application id in ``utm_source=id_<app_id>``.
+    clock_start
+        Where the emulated clock starts (datetime, ISO text or epoch seconds; default
+        2026-06-30 00:00:00 UTC, the catalogue's epoch; not before it). The clock stands
+        still until :meth:`advance` or :attr:`now` moves it; every answer's ``Date`` is its
+        time, and counts, tracks and follows move with it (:mod:`scdata.sandbox.timeline`,
+        truth in :attr:`truth`).
 
     Examples
     --------
@@ -94,6 +103,7 @@ class Sandbox(ProductionControls):
         artists: int = 200,
         artist_tracks: int = 500,
         app_id: int = 314159,
+        clock_start: dt.datetime | str | float | None = None,
     ) -> None:
         if not isinstance(production, bool):
             raise ValueError(f"production must be True or False, got {production!r}")
@@ -102,6 +112,9 @@ class Sandbox(ProductionControls):
         self.host = host
         self.port = port
         self.catalog = Catalog(artists=artists, artist_tracks=artist_tracks)
+        if clock_start is not None:
+            self.catalog.timeline.clock.restart(clock_start)
+        self._truth = Truth(self.catalog)
         self._tokens = TokenStore(client_id, client_secret, budget=token_app_limit, ttl=token_ttl)
         self._tokens.enforce_budget = not production
         self._edge = Edge(
@@ -292,6 +305,55 @@ class Sandbox(ProductionControls):
             raise ValueError(f"token_budget must be an integer >= 0, got {budget!r}")
         self._tokens.budget = budget
         self._edge.token_windows["app"].limit = budget
+
+    # -- the clock -------------------------------------------------------------------
+    @property
+    def clock(self) -> Clock:
+        """The emulated :class:`~scdata.sandbox.timeline.Clock` (``Date`` of every answer)."""
+        return self.catalog.timeline.clock
+
+    @property
+    def now(self) -> dt.datetime:
+        """The emulated time (aware UTC datetime); settable, not before the catalogue's epoch.
+
+        Examples
+        --------
+        >>> sb = Sandbox(artists=0)
+        >>> sb.now.isoformat()
+        '2026-06-30T00:00:00+00:00'
+        >>> sb.now = "2026-07-04T12:00:00Z"; sb.now.isoformat()
+        '2026-07-04T12:00:00+00:00'
+        """
+        return self.clock.now
+
+    @now.setter
+    def now(self, when: dt.datetime | str | float) -> None:
+        self.clock.set(when)
+
+    def advance(
+        self, days: float = 0, hours: float = 0, minutes: float = 0, seconds: float = 0
+    ) -> dt.datetime:
+        """Move the emulated clock forward and return the new time.
+
+        Examples
+        --------
+        >>> sb = Sandbox(artists=0)
+        >>> sb.advance(days=1, hours=6).isoformat()
+        '2026-07-01T06:00:00+00:00'
+        """
+        return self.clock.advance(days=days, hours=hours, minutes=minutes, seconds=seconds)
+
+    @property
+    def truth(self) -> Truth:
+        """The world's truth at any time, for tests (:class:`~scdata.sandbox.truth.Truth`).
+
+        Examples
+        --------
+        >>> sb = Sandbox(artists=1)
+        >>> sb.truth.user("jowymusic", at="2026-07-08")["followers_count"] > 123_456
+        True
+        """
+        return self._truth
 
     # -- request log ---------------------------------------------------------------
     @property

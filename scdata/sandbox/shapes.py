@@ -114,6 +114,9 @@ class Shapes:
         self.urn_uris = production
         self.location_style = "numeric"
         self.unknown_owner = "empty200" if production else "404"
+        #: The :class:`~scdata.sandbox.timeline.Timeline` moving counts with the clock
+        #: (``None``: objects are shown as stored).
+        self.timeline: Any = None
 
     # -- users -------------------------------------------------------------------------
     def _transforms(self) -> bool:
@@ -121,6 +124,8 @@ class Shapes:
 
     def user(self, user: dict[str, Any]) -> dict[str, Any]:
         """Return the full User as ``/users/{urn}`` and ``/resolve`` send it."""
+        if self.timeline is not None and isinstance(user, dict):
+            user = self.timeline.user(user)
         if not self._transforms() or not isinstance(user, dict):
             return user
         shown = dict(user)
@@ -156,8 +161,12 @@ class Shapes:
         """Return tracks with their embedded users shown as the API sends them.
 
         Each distinct user is rendered once per call; the tracks are shallow copies
-        (the catalogue's objects are never changed).
+        (the catalogue's objects are never changed). Counts are those at the clock's time.
         """
+        timeline = self.timeline
+        if timeline is not None and timeline.moved():
+            t = timeline.now()
+            tracks = [timeline.track(track, t) for track in tracks]
         if self.embedded_users == "full" and not self._transforms():
             return list(tracks)
         rendered: dict[int, dict[str, Any]] = {}

@@ -47,6 +47,8 @@ from . import names
 from .formats import parse_sc_time, sc_time, utc
 from .generate import CATALOG_END, social_counts
 
+EPOCH = CATALOG_END
+
 if TYPE_CHECKING:
     from .catalog import Catalog
 
@@ -55,6 +57,7 @@ __all__ = [
     "FOLLOWINGS_CAP",
     "PLAYLIST_BASE",
     "Chain",
+    "RevSpan",
     "Span",
     "World",
     "mix",
@@ -125,6 +128,32 @@ class Span:
         return list(range(self.start + a, self.start + b)) if a < b else []
 
 
+@dataclasses.dataclass(frozen=True)
+class RevSpan:
+    """The integers ``start + n - 1`` down to ``start`` (newest first), never materialised.
+
+    Examples
+    --------
+    >>> RevSpan(10, 3).cut(0, 5), len(RevSpan(10, 0))
+    ([12, 11, 10], 0)
+    """
+
+    start: int
+    n: int
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(range(self.start + self.n - 1, self.start - 1, -1))
+
+    def cut(self, a: int, b: int) -> list[int]:
+        """Items ``a`` to ``b - 1``."""
+        a, b = max(0, a), min(self.n, b)
+        top = self.start + self.n - 1
+        return list(range(top - a, top - b, -1)) if a < b else []
+
+
 class Chain:
     """Lists and :class:`Span` s one after the other; ``cut(a, b)`` slices without copying all.
 
@@ -135,7 +164,7 @@ class Chain:
     (7, [2, 100, 101])
     """
 
-    def __init__(self, parts: Sequence[Sequence[Any] | Span]) -> None:
+    def __init__(self, parts: Sequence[Sequence[Any] | Span | RevSpan]) -> None:
         self.parts = [part for part in parts if len(part)]
         self.length = sum(len(part) for part in self.parts)
 
@@ -152,7 +181,10 @@ class Chain:
                 break
             if a < offset + n:
                 lo, hi = max(a - offset, 0), min(b - offset, n)
-                out += part.cut(lo, hi) if isinstance(part, Span) else list(part[lo:hi])
+                if isinstance(part, Span | RevSpan):
+                    out += part.cut(lo, hi)
+                else:
+                    out += list(part[lo:hi])
             offset += n
         return out
 
@@ -192,9 +224,14 @@ class World:
         self._graph: _Graph | None = None
         self._likes: dict[str, Any] | None = None
         self._playlists: dict[int, list[dict[str, Any]]] = {}
-        self._windows: dict[tuple[int, str], tuple[list[int], list[int]]] = {}
+        self._windows: dict[tuple[int, str, int], tuple[list[int], list[int]]] = {}
         self._comments: dict[int, list[dict[str, Any]]] = {}
-        self._fan_cache: dict[int, dict[str, Any]] = {}
+        self._new_comments: dict[tuple[int, int], list[dict[str, Any]]] = {}
+        self._fan_cache: dict[tuple[int, int], dict[str, Any]] = {}
+
+    def _t(self, at: int | None) -> int:
+        """``at``, or the clock's time (epoch seconds)."""
+        return self.catalog.timeline.now() if at is None else max(at, EPOCH)
 
     # -- the named graph -------------------------------------------------------------------
     @property
@@ -285,8 +322,8 @@ class World:
                 out.append(j)
         return out
 
-    def fan(self, uid: int) -> dict[str, Any]:
-        """Return fan ``uid``'s User object (built now; ``KeyError`` if not a fan).
+    def fan(self, uid: int, at: int | None = None) -> dict[str, Any]:
+        """Return fan ``uid``'s User object at ``at`` (default now; ``KeyError`` if not a fan).
 
         Examples
         --------
@@ -297,7 +334,8 @@ class World:
         """
         if not self.is_fan(uid):
             raise KeyError(uid)
-        cached = self._fan_cache.get(uid)
+        t = self._t(at)
+        cached = self._fan_cache.get((uid, t))
         if cached is not None:
             return cached
         n = uid - FAN_BASE
@@ -309,10 +347,13 @@ class World:
         city, country, _, _ = names.CITIES[(h >> 40) % len(names.CITIES)]
         where = (h >> 48) % 10
         usernames = (f"{first} {last}", f"{first.lower()}{n % 1000}", f"user{uid}")
-        likes = self._fan_count(n, "lt")
-        reposts = self._fan_count(n, "rt")
+        likes = self._fan_count(n, "lt", t)
+        reposts = self._fan_count(n, "rt", t)
         covering = self._covering(n)
         ins = sum(kind == "in" for kind, _, _ in covering)
+        timeline = self.catalog.timeline
+        new_ins = len(timeline.newly_followed(n, t)) + len(timeline.followees(uid, t))
+        new_outs = len(timeline.followers_head_events(uid, t))
         user = {
             "avatar_url": f"https://i1.sndcdn.com/avatars-{h % 10**12:012d}-{n:x}-large.jpg"
             if (h >> 56) % 10 < 4 else "https://a1.sndcdn.com/images/default_avatar_large.png",
@@ -334,8 +375,8 @@ class World:
             "track_count": 0,
             "public_favorites_count": likes,
             "reposts_count": reposts,
-            "followers_count": self.fan_followed_by_fans(n) + len(covering) - ins,
-            "followings_count": len(self._fan_followees(n)) + ins,
+            "followers_count": self.fan_followed_by_fans(n) + len(covering) - ins + new_outs,
+            "followings_count": len(self._fan_followees(n)) + ins + new_ins,
             "plan": "Free",
             "myspace_name": None,
             "discogs_name": None,
@@ -349,30 +390,41 @@ class World:
         }  # fmt: skip
         if len(self._fan_cache) > 20_000:
             self._fan_cache.clear()
-        self._fan_cache[uid] = user
+        self._fan_cache[(uid, t)] = user
         return user
 
     # -- follows -----------------------------------------------------------------------------
-    def followers(self, uid: int) -> Chain:
-        """Ids of the users following ``uid`` (named ones first), unbounded."""
+    def followers(self, uid: int, at: int | None = None) -> Chain:
+        """Ids of the users following ``uid`` at ``at`` (default now), unbounded.
+
+        New follows first (newest first), then named users, then the fans of its zone.
+        """
         graph = self.graph
+        t = self._t(at)
+        timeline = self.catalog.timeline
         if self.is_fan(uid):
             n = uid - FAN_BASE
             named = [u for kind, u, _ in self._covering(n) if kind == "out"]
-            return Chain([Span(uid + 1, self.fan_followed_by_fans(n)), named])
+            new = [f.src for f in timeline.followers_head_events(uid, t)]
+            return Chain([new, Span(uid + 1, self.fan_followed_by_fans(n)), named])
         start, fans = graph.zones.get(uid, (0, 0))
-        return Chain([graph.followers.get(uid, []), Span(FAN_BASE + start, fans)])
+        head = timeline.follower_head(uid, t)
+        return Chain([*head, graph.followers.get(uid, []), Span(FAN_BASE + start, fans)])
 
-    def followings(self, uid: int, *, capped: bool = True) -> Chain:
-        """Ids of the users ``uid`` follows; listed at most :data:`FOLLOWINGS_CAP`."""
+    def followings(self, uid: int, *, capped: bool = True, at: int | None = None) -> Chain:
+        """Ids of the users ``uid`` follows at ``at``; listed at most :data:`FOLLOWINGS_CAP`."""
         graph = self.graph
+        t = self._t(at)
+        timeline = self.catalog.timeline
+        new = timeline.followees(uid, t)
         if self.is_fan(uid):
             n = uid - FAN_BASE
             named = [u for kind, u, _ in self._covering(n) if kind == "in"]
-            chain = Chain([[FAN_BASE + j for j in self._fan_followees(n)], named])
+            newly = timeline.newly_followed(n, t)
+            chain = Chain([new, newly, [FAN_BASE + j for j in self._fan_followees(n)], named])
         else:
             start, fans = graph.outs.get(uid, (0, 0))
-            chain = Chain([graph.followees.get(uid, []), Span(FAN_BASE + start, fans)])
+            chain = Chain([new, graph.followees.get(uid, []), Span(FAN_BASE + start, fans)])
         if capped and len(chain) > FOLLOWINGS_CAP:
             return Chain([chain.cut(0, FOLLOWINGS_CAP)])
         return chain
@@ -394,7 +446,7 @@ class World:
         hit_playlists: list[int] = []
         for permalink in HIT_USERS:
             try:
-                hits += [track["id"] for track in catalog.tracks(permalink)]
+                hits += [track["id"] for track in catalog.tracks(permalink, EPOCH)]
                 hit_playlists += [p["id"] for p in self.playlists(catalog.user_id(permalink))]
             except KeyError:  # deleted
                 continue
@@ -414,71 +466,75 @@ class World:
         out["by"] = inverse
         return out
 
-    def _window(self, owner: int, key: str) -> tuple[list[int], list[int]]:
-        """``owner``'s tracks by fan window (likes ``"lt"`` or reposts ``"rt"``), largest first.
+    def _window(self, owner: int, key: str, t: int) -> tuple[list[int], list[int]]:
+        """``owner``'s tracks by fan window (likes ``"lt"`` or reposts ``"rt"``) at ``t``.
 
-        Returns ``(negated windows, track ids)`` for bisecting.
+        Largest first; returns ``(negated windows, track ids)`` for bisecting.
         """
-        cached = self._windows.get((owner, key))
+        cached = self._windows.get((owner, key, t))
         if cached is not None:
             return cached
         _, zone = self.graph.zones.get(owner, (0, 0))
         field = "favoritings_count" if key == "lt" else "reposts_count"
         by = self._social()["by"][key]
+        timeline = self.catalog.timeline
         rows = []
-        for track in self.catalog.tracks(owner):
-            total = track.get(field) or 0
+        for track in self.catalog.tracks(owner, t):
+            total = timeline.value(track, field, t) or 0
             window = min(max(0, total - len(by.get(track["id"], ()))), zone)
             if window:
                 rows.append((-window, track["id"]))
         rows.sort()
-        result = ([w for w, _ in rows], [t for _, t in rows])
-        self._windows[(owner, key)] = result
+        result = ([w for w, _ in rows], [i for _, i in rows])
+        if len(self._windows) > 512:
+            self._windows.clear()
+        self._windows[(owner, key, t)] = result
         return result
 
-    def track_window(self, track: dict[str, Any], key: str) -> int:
+    def track_window(self, track: dict[str, Any], key: str, at: int | None = None) -> int:
         """How many fans of the owner's zone like (``"lt"``) or repost (``"rt"``) ``track``."""
         owner = track.get("user", {}).get("id")
         zone = self.graph.zones.get(owner, (0, 0))[1]
         field = "favoritings_count" if key == "lt" else "reposts_count"
         named = len(self._social()["by"][key].get(track["id"], ()))
-        return min(max(0, (track.get(field) or 0) - named), zone)
+        total = self.catalog.timeline.value(track, field, self._t(at))
+        return min(max(0, (total or 0) - named), zone)
 
-    def _fan_count(self, n: int, key: str) -> int:
+    def _fan_count(self, n: int, key: str, t: int) -> int:
         total = 0
         zones = self.graph.zones
         for kind, owner, start in self._covering(n):
             if kind == "in" and owner in zones:
                 try:
-                    negated, _ = self._window(owner, key)
+                    negated, _ = self._window(owner, key, t)
                 except KeyError:
                     continue
                 total += bisect.bisect_left(negated, -(n - start))
         return total
 
-    def _fan_items(self, uid: int, key: str) -> list[int]:
+    def _fan_items(self, uid: int, key: str, t: int) -> list[int]:
         n = uid - FAN_BASE
         out: list[int] = []
         for kind, owner, start in self._covering(n):
             if kind != "in" or owner not in self.graph.zones:
                 continue
             try:
-                negated, ids = self._window(owner, key)
+                negated, ids = self._window(owner, key, t)
             except KeyError:  # owner deleted
                 continue
             out += ids[: bisect.bisect_left(negated, -(n - start))]
         return out
 
-    def likes_tracks(self, uid: int) -> list[int]:
+    def likes_tracks(self, uid: int, at: int | None = None) -> list[int]:
         """Ids of the tracks ``uid`` likes (deleted and private ones included)."""
         if self.is_fan(uid):
-            return self._fan_items(uid, "lt")
+            return self._fan_items(uid, "lt", self._t(at))
         return self._social()["lt"].get(uid, [])
 
-    def reposts_tracks(self, uid: int) -> list[int]:
+    def reposts_tracks(self, uid: int, at: int | None = None) -> list[int]:
         """Ids of the tracks ``uid`` reposted."""
         if self.is_fan(uid):
-            return self._fan_items(uid, "rt")
+            return self._fan_items(uid, "rt", self._t(at))
         return self._social()["rt"].get(uid, [])
 
     def likes_playlists(self, uid: int) -> list[int]:
@@ -489,19 +545,19 @@ class World:
         """Ids of the playlists ``uid`` reposted."""
         return [] if self.is_fan(uid) else self._social()["rp"].get(uid, [])
 
-    def favoriters(self, track: dict[str, Any]) -> Chain:
+    def favoriters(self, track: dict[str, Any], at: int | None = None) -> Chain:
         """Ids of the users who like ``track``: named likers, then the owner's first fans."""
-        return self._item_users(track, "lt")
+        return self._item_users(track, "lt", at)
 
-    def track_reposters(self, track: dict[str, Any]) -> Chain:
+    def track_reposters(self, track: dict[str, Any], at: int | None = None) -> Chain:
         """Ids of the users who reposted ``track``."""
-        return self._item_users(track, "rt")
+        return self._item_users(track, "rt", at)
 
-    def _item_users(self, track: dict[str, Any], key: str) -> Chain:
+    def _item_users(self, track: dict[str, Any], key: str, at: int | None) -> Chain:
         named = self._social()["by"][key].get(track["id"], [])
         owner = track.get("user", {}).get("id")
         start = self.graph.zones.get(owner, (0, 0))[0]
-        return Chain([named, Span(FAN_BASE + start, self.track_window(track, key))])
+        return Chain([named, Span(FAN_BASE + start, self.track_window(track, key, at))])
 
     def playlist_reposters(self, playlist_id: int) -> list[int]:
         """Ids of the named users who reposted a playlist."""
@@ -534,7 +590,7 @@ class World:
         user = catalog.builtin(uid)
         spec = catalog.specs()[index]
         rng = random.Random(f"scdata.sandbox:{spec.permalink}:playlists")
-        source = catalog.tracks(uid) or catalog.tracks("jowymusic")
+        source = catalog.tracks(uid, EPOCH) or catalog.tracks("jowymusic", EPOCH)
         count = user.get("playlist_count") or 0
         made = []
         used: set[str] = set()
@@ -549,7 +605,7 @@ class World:
             slots = [track["id"] for track in chosen]
             missing = 33 if (spec.permalink == "jowymusic" and k == 0) else (
                 rng.randint(1, 5) if rng.random() < 0.3 else 0)  # fmt: skip
-            private = [t["id"] for t in catalog.tracks("private-first")
+            private = [t["id"] for t in catalog.tracks("private-first", EPOCH)
                        if t.get("sharing") == "private"] if uid != 200_000_003 else []  # fmt: skip
             for m in range(missing):
                 at = rng.randrange(len(slots) + 1)
@@ -667,8 +723,55 @@ class World:
         return "s-" + names.random_key(rng, 11, _TOKEN_ALPHABET)
 
     # -- comments, related, web profiles -----------------------------------------------------
-    def comments(self, track: dict[str, Any]) -> list[dict[str, Any]]:
-        """Comments on a track, newest first (``comment_count`` of them; user ids, not users)."""
+    def comments(self, track: dict[str, Any], at: int | None = None) -> list[dict[str, Any]]:
+        """Comments on a track at ``at``, newest first (``comment_count`` of them, at most
+        9,999; user ids, not users). Comments made after the epoch come first, each dated
+        when the growing ``comment_count`` reached it."""
+        base = self._base_comments(track)
+        t = self._t(at)
+        if t <= EPOCH or not track.get("commentable"):
+            return base
+        count = min(self.catalog.timeline.counts(track, t)["comment_count"] or 0, 9_999)
+        if count <= len(base):
+            return base
+        key = (track["id"], count)
+        cached = self._new_comments.get(key)
+        if cached is None:
+            cached = self._later_comments(track, len(base), count, t) + base
+            if len(self._new_comments) > 200:
+                self._new_comments.clear()
+            self._new_comments[key] = cached
+        return cached
+
+    def _later_comments(
+        self, track: dict[str, Any], first: int, stop: int, t: int
+    ) -> list[dict[str, Any]]:
+        """Comments ``first .. stop - 1`` (made after the epoch), newest first."""
+        track_id = track["id"]
+        owner = track.get("user", {}).get("id")
+        start, zone = self.graph.zones.get(owner, (0, 0))
+        duration = track.get("duration") or 0
+        timeline = self.catalog.timeline
+        made = []
+        for k in range(first, stop):
+            h = mix(track_id, 5, k)
+            author = FAN_BASE + start + h % zone if zone else owner
+            made.append({
+                "kind": "comment",
+                "id": track_id * 10_000 + k,
+                "urn": f"soundcloud:comments:{track_id * 10_000 + k}",
+                "body": _COMMENTS[(h >> 20) % len(_COMMENTS)],
+                "created_at": sc_time(timeline.count_reached(track, "comment_count", k + 1, t)),
+                "timestamp": (h >> 24) % duration if duration and (h >> 40) % 10 else None,
+                "track_id": track_id,
+                "track_urn": track["urn"],
+                "user_id": author,
+                "user_urn": f"soundcloud:users:{author}",
+            })  # fmt: skip
+        made.reverse()
+        return made
+
+    def _base_comments(self, track: dict[str, Any]) -> list[dict[str, Any]]:
         track_id = track["id"]
         cached = self._comments.get(track_id)
         if cached is not None:
@@ -713,9 +816,11 @@ class World:
             return None
         rng = random.Random(mix(track_id, 12))
         owner = track.get("user", {}).get("id")
-        pool = [t["id"] for t in self.catalog.tracks(owner) if t["id"] != track_id]
+        pool = [t["id"] for t in self.catalog.tracks(owner, EPOCH) if t["id"] != track_id]
         with contextlib.suppress(KeyError):  # jowymusic deleted
-            pool += [t["id"] for t in self.catalog.tracks("jowymusic") if t["id"] != track_id]
+            pool += [
+                t["id"] for t in self.catalog.tracks("jowymusic", EPOCH) if t["id"] != track_id
+            ]
         return rng.sample(pool, min(len(pool), rng.randint(5, 80)))
 
     def related_artists(self, uid: int) -> list[int]:
