@@ -20,6 +20,7 @@ from scdata.sandbox import Sandbox
 NEEDS_EXTRA = {
     "scdata.dask.": ("dask", ["dask", "distributed"]),
     "scdata.storage.redis_store.": ("redis", ["redis"]),
+    "scdata._graph.to_networkx": ("graph", ["networkx"]),
 }
 # seconds, not milliseconds: dask starts; an export of several users is paced
 SLOW_EXAMPLES = {

@@ -15,6 +15,11 @@ it, printing every figure with its target and PASS/FAIL:
   memory, each approach in its own process);
 - **many users**: ``tracks_df([20 users])`` against a serial loop, the request rate and
   whether the client-side rate limit held;
+- **collections**: ``followers_df`` of one user (pages against ``ceil(n/200)`` + at most one
+  final empty page + one ``/resolve``; the owner lookup apart), 1,000 tracks by URN through
+  ``lookup_tracks`` (batches of 50) against one GET each, ``followings_df`` of a user who
+  follows 2,000+ (at most 11 pages), and a warm ``followers_df`` of 50,000 followers against a
+  naive ``json_normalize`` loop on a warm ``CachedSession``;
 - **fleet**: 200 users (``artist-001`` ... ``artist-200``, 500 tracks each), cold, the Dask
   path (``scdata.dask.tracks_ddf(users).to_parquet(...)`` on a
   ``distributed.LocalCluster(n_workers=2, threads_per_worker=4, processes=True)`` whose workers
@@ -74,6 +79,7 @@ from _report import Row, machine, results_markdown, table
 from sections import (
     cli_startup,
     cold_pull,
+    collection_requests,
     fleet,
     many_users,
     normalisation,
@@ -138,6 +144,7 @@ def run_sections(bench: Bench, profile: bool) -> str | None:
     warm_pull.report(bench, warm)
     normalisation.run(bench)
     many_users.run(bench)
+    collection_requests.run(bench)
     fleet.run(bench)
     token_reuse.run(bench)
     search.run(bench)

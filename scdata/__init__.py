@@ -32,6 +32,7 @@ if TYPE_CHECKING:  # what the lazy names are, for type checkers and IDEs
         collection_df,
         comments_df,
         favoriters_df,
+        follow_graph,
         followers_df,
         followings_df,
         iter_tracks,
@@ -49,9 +50,10 @@ if TYPE_CHECKING:  # what the lazy names are, for type checkers and IDEs
         users_df,
         web_profiles_df,
     )
+    from ._graph import to_networkx
     from ._search import search_playlists, search_tracks, search_users
     from .compat import get_token, soundcloud_api, user_info, user_tracks
-    from .datasets.export import export_tracks
+    from .datasets.export import export_collection, export_tracks
     from .datasets.history import connect, growth_df, history_df
     from .datasets.sync import sync
     from .errors import (
@@ -102,6 +104,8 @@ _LAZY: dict[str, str] = {
     "resolve": "._functions",
     "lookup_tracks": "._functions",
     "lookup_playlists": "._functions",
+    "follow_graph": "._functions",
+    "to_networkx": "._graph",
     "tracks_df": "._functions",
     "users_df": "._functions",
     **dict.fromkeys(("search_playlists", "search_tracks", "search_users"), "._search"),
@@ -110,6 +114,7 @@ _LAZY: dict[str, str] = {
     "user_info": ".compat",
     "user_tracks": ".compat",
     "export_tracks": ".datasets.export",
+    "export_collection": ".datasets.export",
     **dict.fromkeys(("connect", "growth_df", "history_df"), ".datasets.history"),
     "sync": ".datasets.sync",
     "read_parquet": ".frames.files",
@@ -157,8 +162,10 @@ __all__ = [
     "comments_df",
     "configure",
     "connect",
+    "export_collection",
     "export_tracks",
     "favoriters_df",
+    "follow_graph",
     "followers_df",
     "followings_df",
     "get_token",
@@ -181,6 +188,7 @@ __all__ = [
     "search_users",
     "soundcloud_api",
     "sync",
+    "to_networkx",
     "to_parquet",
     "tracks_df",
     "user_info",

@@ -16,7 +16,7 @@ import pyarrow as pa
 from ._checks import check_access, check_count
 from ._collect import Collector
 from ._fanout import DEFAULT_WORKERS, run_all
-from ._lookups import LookupsMixin
+from ._graph import GraphMixin
 from ._progress import counted, progress_bar, progress_enabled
 from ._resources import COLLECTIONS
 from ._search import SearchMixin
@@ -32,7 +32,7 @@ from .storage.backends import page_store, shared_state, token_store
 from .storage.redis_store import RedisConnection
 
 
-class Client(LookupsMixin, SearchMixin):
+class Client(GraphMixin, SearchMixin):
     """A SoundCloud client: credentials, token, HTTP cache and the data functions.
 
     Every keyword left out comes from the environment (see the README's configuration table).
@@ -342,7 +342,41 @@ class Client(LookupsMixin, SearchMixin):
         refresh: bool | None = None,
         progress: bool | None = None,
         observe: bool = False,
-        backend: str = "pandas",
+        backend: Literal["pandas"] = "pandas",
+    ) -> pd.DataFrame | list[dict[str, Any]]: ...
+
+    @overload
+    def tracks_df(
+        self,
+        users: str | int | list[str | int],
+        limit: int | None = None,
+        *,
+        raw: Literal[False] = False,
+        access: str | None = "all",
+        errors: str = "raise",
+        workers: int = DEFAULT_WORKERS,
+        offline: bool | None = None,
+        refresh: bool | None = None,
+        progress: bool | None = None,
+        observe: bool = False,
+        backend: Literal["arrow"],
+    ) -> pa.Table: ...
+
+    @overload
+    def tracks_df(
+        self,
+        users: str | int | list[str | int],
+        limit: int | None = None,
+        *,
+        raw: bool = False,
+        access: str | None = "all",
+        errors: str = "raise",
+        workers: int = DEFAULT_WORKERS,
+        offline: bool | None = None,
+        refresh: bool | None = None,
+        progress: bool | None = None,
+        observe: bool = False,
+        backend: str,
     ) -> Any: ...
 
     def tracks_df(
@@ -428,6 +462,45 @@ class Client(LookupsMixin, SearchMixin):
             workers=workers, offline=offline, refresh=refresh, progress=progress, raw=raw,
             params={"access": check_access(access)}, observe=observe, backend=backend,
         )  # fmt: skip
+
+    @overload
+    def users_df(
+        self,
+        users: str | int | list[str | int],
+        *,
+        errors: str = "raise",
+        workers: int = DEFAULT_WORKERS,
+        offline: bool | None = None,
+        refresh: bool | None = None,
+        observe: bool = False,
+        backend: Literal["pandas"] = "pandas",
+    ) -> pd.DataFrame: ...
+
+    @overload
+    def users_df(
+        self,
+        users: str | int | list[str | int],
+        *,
+        errors: str = "raise",
+        workers: int = DEFAULT_WORKERS,
+        offline: bool | None = None,
+        refresh: bool | None = None,
+        observe: bool = False,
+        backend: Literal["arrow"],
+    ) -> pa.Table: ...
+
+    @overload
+    def users_df(
+        self,
+        users: str | int | list[str | int],
+        *,
+        errors: str = "raise",
+        workers: int = DEFAULT_WORKERS,
+        offline: bool | None = None,
+        refresh: bool | None = None,
+        observe: bool = False,
+        backend: str,
+    ) -> Any: ...
 
     def users_df(
         self,

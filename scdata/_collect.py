@@ -119,8 +119,14 @@ class Failures:
             self.items.append({"input": given, "error": type(exc).__name__, "message": str(exc)})
 
 
-def _values(values: object, name: str) -> list[object]:
-    """One value or a list of them (a string is one value); an empty list raises."""
+def as_list(values: object, name: str) -> list[object]:
+    """One value or a list of them (a string is one value); an empty list raises.
+
+    Examples
+    --------
+    >>> as_list("jowymusic", "users"), as_list([1, 2], "users")
+    (['jowymusic'], [1, 2])
+    """
     if isinstance(values, str | numbers.Integral) or not isinstance(values, Iterable):
         return [values]
     if isinstance(values, dict | bytes):
@@ -132,8 +138,16 @@ def _values(values: object, name: str) -> list[object]:
     return listed
 
 
-def _user_item(value: object, name: str) -> ItemRef:
-    """A user as an :class:`ItemRef`, with the user parser's messages."""
+def parse_ref(value: object, kinds: Sequence[str], name: str) -> ItemRef:
+    """One reference to one of ``kinds``; a user with the user parser's messages.
+
+    Examples
+    --------
+    >>> parse_ref("https://soundcloud.com/jowymusic?utm_source=x", ("users",), "users").url
+    'https://soundcloud.com/jowymusic'
+    """
+    if tuple(kinds) != ("users",):
+        return parse_item(value, kinds, name)
     ref = parse_user(value, name)
     if ref.user_id is not None:
         return ItemRef("users", item_id=ref.user_id)
@@ -166,14 +180,12 @@ class Collector:
         """Validate every input; the same item named twice is kept once (the first)."""
         inputs: list[Input] = []
         seen: set[str] = set()
-        listed = _values(values, name)
+        listed = as_list(values, name)
         for i, value in enumerate(listed):
             label = name if len(listed) == 1 else f"{name}[{i}]"
 
             def parse(value: object = value, label: str = label) -> ItemRef:
-                if tuple(kinds) == ("users",):
-                    return _user_item(value, label)
-                return parse_item(value, kinds, label)
+                return parse_ref(value, kinds, label)
 
             ref = failures.guard(str(value), parse)
             if ref is None or ref.key in seen:
@@ -337,7 +349,7 @@ class Collector:
             rows = [r for page in counted(dict_pages, _Bar(on_page), len) for r in page]
             rows = self._raw_extras(collection, urn, rows)
             return rows, self._info(collection, item, len(rows), state)
-        build = _builder(collection)
+        build = _builder(collection, params)
         try:
             tables = list(
                 counted(
@@ -538,7 +550,7 @@ class Collector:
                 else concat_pages(first.item, tables, dedupe=not owned)
             )
         else:
-            columns = _frame_columns(first.item, [first], observe)
+            columns = frame_columns(first.item, [first], observe)
             table = pa.schema([pa.field(c.name, c.arrow_type) for c in columns]).empty_table()
         return deliver(table, first.item, attrs, backend, fetched_at)
 
@@ -619,10 +631,17 @@ def _rows(table: pa.Table) -> int:
     return int(table.num_rows)
 
 
-def _frame_columns(
+def frame_columns(
     kind: str, collections: Sequence[Collection], observe: bool = False
 ) -> tuple[Column, ...]:
-    """The columns of a frame of ``collections``, in the order the walk builds them."""
+    """The columns of a frame of ``collections``, in the order the walk builds them.
+
+    Examples
+    --------
+    >>> from scdata._resources import COLLECTIONS
+    >>> [c.name for c in frame_columns("users", [COLLECTIONS["followers"]])][-2:]
+    ['followed_urn', 'position']
+    """
     names = [c.name for c in SCHEMAS[kind]]
     for collection in collections:
         added = [*collection.item_columns, "observed_at" if observe else None,
@@ -632,8 +651,13 @@ def _frame_columns(
     return tuple(declared.get(n) or EXTRA_COLUMNS[n] for n in names)
 
 
-def _tracks_missing(items: list[Any]) -> pa.Array:
-    """``track_count`` minus the tracks a playlist lists (missing when it lists none)."""
+def _tracks_missing(items: list[Any], params: dict[str, Any]) -> pa.Array:
+    """``track_count`` minus the tracks a playlist lists; missing unless they were asked for.
+
+    With ``show_tracks=false`` SoundCloud sends an empty ``tracks`` list, which says nothing.
+    """
+    if params.get("show_tracks") == "false":
+        return pa.nulls(len(items), pa.int64())
     values: list[int | None] = []
     for item in items:
         listed = item.get("tracks") if isinstance(item, dict) else None
@@ -643,10 +667,14 @@ def _tracks_missing(items: list[Any]) -> pa.Array:
     return pa.array(values, pa.int64())
 
 
-_ITEM_COLUMNS: dict[str, Callable[[list[Any]], pa.Array]] = {"tracks_missing": _tracks_missing}
+_ITEM_COLUMNS: dict[str, Callable[[list[Any], dict[str, Any]], pa.Array]] = {
+    "tracks_missing": _tracks_missing
+}
 
 
-def _builder(collection: Collection) -> Callable[[list[Any]], pa.Table] | None:
+def _builder(
+    collection: Collection, params: dict[str, Any]
+) -> Callable[[list[Any]], pa.Table] | None:
     """How a page of ``collection`` becomes a table (``None``: its item schema alone)."""
     if not collection.item_columns:
         return None
@@ -660,7 +688,7 @@ def _builder(collection: Collection) -> Callable[[list[Any]], pa.Table] | None:
             kept = [kept[n] for n in sorted(firsts.values())]  # as page_table dropped them
         for name in collection.item_columns:
             field = pa.field(name, EXTRA_COLUMNS[name].arrow_type)
-            table = table.append_column(field, _ITEM_COLUMNS[name](kept).cast(field.type))
+            table = table.append_column(field, _ITEM_COLUMNS[name](kept, params).cast(field.type))
         return table
 
     return build

@@ -31,7 +31,7 @@ differ (``note``).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from ._checks import check_access
 from ._collect import Collector, Input
@@ -39,12 +39,28 @@ from ._resources import COLLECTIONS, Collection, collection
 from .errors import ArgumentError
 
 if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
     from ._client import Client
     from .http.endpoints import FetchOptions
 
 Refs = Any  # one reference (str or int) or a list of them
 Frame = Any  # a pandas or polars DataFrame, a pyarrow.Table, or the API's dicts (raw)
 LIKE_KINDS = ("tracks", "playlists")
+
+
+class ListOptions(TypedDict, total=False):
+    """The keywords every collection function takes (see the module docstring)."""
+
+    limit: int | None
+    errors: str
+    workers: int
+    offline: bool | None
+    refresh: bool | None
+    progress: bool | None
+    raw: bool
+    observe: bool
+    backend: str
 
 
 def _kind(kind: object, name: str = "kind") -> str:
@@ -73,21 +89,16 @@ class CollectionsMixin:
     def _options(self, offline: bool | None, refresh: bool | None) -> FetchOptions:
         raise NotImplementedError  # the Client's
 
+    def _list(self, name: str, refs: Refs, kinds: tuple[str, ...], param: str, **kw: Any) -> Frame:
+        return self.collector.frame(_fixed(name), refs, kinds, param, **kw)
+
     def collection_df(
         self,
         what: str,
         refs: Refs,
         *,
-        limit: int | None = None,
         max_per_user: int | None = None,
-        errors: str = "raise",
-        workers: int = 8,
-        offline: bool | None = None,
-        refresh: bool | None = None,
-        progress: bool | None = None,
-        raw: bool = False,
-        observe: bool = False,
-        backend: str = "pandas",
+        **options: Unpack[ListOptions],
     ) -> Frame:
         """Any collection by its name (``scdata export --what`` and Dask use this).
 
@@ -107,30 +118,17 @@ class CollectionsMixin:
         ['soundcloud:users:52461337']
         """
         declared = collection(what)
-        return self.collector.frame(
-            _fixed(declared.name), refs, (declared.owner,), _param(declared.owner),
-            limit=limit, max_per_user=max_per_user, errors=errors, workers=workers,
-            offline=offline, refresh=refresh, progress=progress, raw=raw,
-            observe=observe, backend=backend,
-        )  # fmt: skip
-
-    def _list(self, name: str, refs: Refs, kinds: tuple[str, ...], param: str, **kw: Any) -> Frame:
-        return self.collector.frame(_fixed(name), refs, kinds, param, **kw)
+        return self._list(
+            declared.name,
+            refs,
+            (declared.owner,),
+            declared.owner,
+            max_per_user=max_per_user,
+            **options,
+        )
 
     def playlists_df(
-        self,
-        users: Refs,
-        *,
-        show_tracks: bool = False,
-        limit: int | None = None,
-        errors: str = "raise",
-        workers: int = 8,
-        offline: bool | None = None,
-        refresh: bool | None = None,
-        progress: bool | None = None,
-        raw: bool = False,
-        observe: bool = False,
-        backend: str = "pandas",
+        self, users: Refs, *, show_tracks: bool = False, **options: Unpack[ListOptions]
     ) -> Frame:
         """The playlists and albums each user made.
 
@@ -146,27 +144,10 @@ class CollectionsMixin:
         >>> df.attrs["scdata"]["inputs"][0]["complete"]
         True
         """
-        return self._list(
-            "playlists", users, ("users",), "users", limit=limit, errors=errors,
-            workers=workers, offline=offline, refresh=refresh, progress=progress, raw=raw,
-            observe=observe, backend=backend,
-            params={"show_tracks": "true" if show_tracks else "false"},
-        )  # fmt: skip
+        params = {"show_tracks": "true" if show_tracks else "false"}
+        return self._list("playlists", users, ("users",), "users", params=params, **options)
 
-    def playlist_tracks_df(
-        self,
-        playlists: Refs,
-        *,
-        limit: int | None = None,
-        errors: str = "raise",
-        workers: int = 8,
-        offline: bool | None = None,
-        refresh: bool | None = None,
-        progress: bool | None = None,
-        raw: bool = False,
-        observe: bool = False,
-        backend: str = "pandas",
-    ) -> Frame:
+    def playlist_tracks_df(self, playlists: Refs, **options: Unpack[ListOptions]) -> Frame:
         """The tracks of each playlist, in playlist order (``playlist_urn``, ``position``).
 
         ``df.attrs["scdata"]["inputs"]`` compares the playlist's ``track_count`` with the
@@ -180,95 +161,10 @@ class CollectionsMixin:
         >>> tracks["position"].iloc[0]
         np.int64(0)
         """
-        return self._list(
-            "playlist_tracks", playlists, ("playlists",), "playlists", limit=limit,
-            errors=errors, workers=workers, offline=offline, refresh=refresh,
-            progress=progress, raw=raw,
-            observe=observe, backend=backend,
-        )  # fmt: skip
-
-    def likes_df(
-        self,
-        users: Refs,
-        kind: str = "tracks",
-        *,
-        limit: int | None = None,
-        errors: str = "raise",
-        access: str | None = "all",
-        workers: int = 8,
-        offline: bool | None = None,
-        refresh: bool | None = None,
-        progress: bool | None = None,
-        raw: bool = False,
-        observe: bool = False,
-        backend: str = "pandas",
-    ) -> Frame:
-        """What each user liked: tracks (default) or playlists; ``position`` 0 = most recent.
-
-        SoundCloud gives no date for a like; ``public_favorites_count`` (the ``expected`` in
-        ``df.attrs``) counts liked tracks and playlists together.
-
-        Examples
-        --------
-        >>> import scdata
-        >>> likes = scdata.likes_df("jowymusic", limit=5)
-        >>> likes["position"].tolist(), likes["liker_urn"].unique().tolist()
-        ([0, 1, 2, 3, 4], ['soundcloud:users:52461337'])
-        """
-        name = f"likes_{_kind(kind)}"
-        return self._list(
-            name, users, ("users",), "users", limit=limit, errors=errors, workers=workers,
-            offline=offline, refresh=refresh, progress=progress, raw=raw,
-            observe=observe, backend=backend,
-            params={"access": check_access(access)},
-        )  # fmt: skip
-
-    def reposts_df(
-        self,
-        users: Refs,
-        kind: str = "tracks",
-        *,
-        limit: int | None = None,
-        errors: str = "raise",
-        access: str | None = "all",
-        workers: int = 8,
-        offline: bool | None = None,
-        refresh: bool | None = None,
-        progress: bool | None = None,
-        raw: bool = False,
-        observe: bool = False,
-        backend: str = "pandas",
-    ) -> Frame:
-        """What each user reposted: tracks (default) or playlists (``reposter_urn``, ``position``).
-
-        Examples
-        --------
-        >>> import scdata
-        >>> scdata.reposts_df("jowymusic", "playlists").attrs["scdata"]["collection"]
-        'reposts_playlists'
-        """
-        name = f"reposts_{_kind(kind)}"
-        return self._list(
-            name, users, ("users",), "users", limit=limit, errors=errors, workers=workers,
-            offline=offline, refresh=refresh, progress=progress, raw=raw,
-            observe=observe, backend=backend,
-            params={"access": check_access(access)},
-        )  # fmt: skip
+        return self._list("playlist_tracks", playlists, ("playlists",), "playlists", **options)
 
     def followers_df(
-        self,
-        users: Refs,
-        *,
-        max_per_user: int | None = None,
-        limit: int | None = None,
-        errors: str = "raise",
-        workers: int = 8,
-        offline: bool | None = None,
-        refresh: bool | None = None,
-        progress: bool | None = None,
-        raw: bool = False,
-        observe: bool = False,
-        backend: str = "pandas",
+        self, users: Refs, *, max_per_user: int | None = None, **options: Unpack[ListOptions]
     ) -> Frame:
         """The users following each user (``followed_urn``, ``position``), full user rows.
 
@@ -282,27 +178,11 @@ class CollectionsMixin:
         >>> len(fans), fans.attrs["scdata"]["inputs"][0]["capped"]
         (10, True)
         """
-        return self._list(
-            "followers", users, ("users",), "users", limit=limit, max_per_user=max_per_user,
-            errors=errors, workers=workers, offline=offline, refresh=refresh,
-            progress=progress, raw=raw,
-            observe=observe, backend=backend,
-        )  # fmt: skip
+        cap = max_per_user
+        return self._list("followers", users, ("users",), "users", max_per_user=cap, **options)
 
     def followings_df(
-        self,
-        users: Refs,
-        *,
-        max_per_user: int | None = None,
-        limit: int | None = None,
-        errors: str = "raise",
-        workers: int = 8,
-        offline: bool | None = None,
-        refresh: bool | None = None,
-        progress: bool | None = None,
-        raw: bool = False,
-        observe: bool = False,
-        backend: str = "pandas",
+        self, users: Refs, *, max_per_user: int | None = None, **options: Unpack[ListOptions]
     ) -> Frame:
         """The users each user follows (``follower_urn``, ``position``): at most 2,000 listed.
 
@@ -314,27 +194,10 @@ class CollectionsMixin:
         >>> info["got"] == len(df), info["complete"]
         (True, True)
         """
-        return self._list(
-            "followings", users, ("users",), "users", limit=limit, max_per_user=max_per_user,
-            errors=errors, workers=workers, offline=offline, refresh=refresh,
-            progress=progress, raw=raw,
-            observe=observe, backend=backend,
-        )  # fmt: skip
+        cap = max_per_user
+        return self._list("followings", users, ("users",), "users", max_per_user=cap, **options)
 
-    def favoriters_df(
-        self,
-        tracks: Refs,
-        *,
-        limit: int | None = None,
-        errors: str = "raise",
-        workers: int = 8,
-        offline: bool | None = None,
-        refresh: bool | None = None,
-        progress: bool | None = None,
-        raw: bool = False,
-        observe: bool = False,
-        backend: str = "pandas",
-    ) -> Frame:
+    def favoriters_df(self, tracks: Refs, **options: Unpack[ListOptions]) -> Frame:
         """The users who liked each track (``item_urn``, ``position``).
 
         Examples
@@ -344,26 +207,100 @@ class CollectionsMixin:
         >>> scdata.favoriters_df(track).attrs["scdata"]["collection"]
         'favoriters'
         """
-        return self._list(
-            "favoriters", tracks, ("tracks",), "tracks", limit=limit, errors=errors,
-            workers=workers, offline=offline, refresh=refresh, progress=progress, raw=raw,
-            observe=observe, backend=backend,
-        )  # fmt: skip
+        return self._list("favoriters", tracks, ("tracks",), "tracks", **options)
 
-    def reposters_df(
+    def comments_df(self, tracks: Refs, **options: Unpack[ListOptions]) -> Frame:
+        """The comments on each track: ``timestamp`` (ms into the track), ``timestamp_s``.
+
+        Examples
+        --------
+        >>> import scdata
+        >>> track = scdata.tracks_df("jowymusic", limit=1)["urn"].iloc[0]
+        >>> comments = scdata.comments_df(track)
+        >>> str(comments["timestamp"].dtype)
+        'Int64'
+        """
+        return self._list("comments", tracks, ("tracks",), "tracks", **options)
+
+    def related_tracks_df(self, tracks: Refs, **options: Unpack[ListOptions]) -> Frame:
+        """Tracks SoundCloud lists as related to each track (``source_urn``, ``rank``).
+
+        Examples
+        --------
+        >>> import scdata
+        >>> track = scdata.tracks_df("jowymusic", limit=1)["urn"].iloc[0]
+        >>> scdata.related_tracks_df(track, limit=3)["rank"].tolist()
+        [0, 1, 2]
+        """
+        return self._list("related_tracks", tracks, ("tracks",), "tracks", **options)
+
+    def related_artists_df(self, users: Refs, **options: Unpack[ListOptions]) -> Frame:
+        """Users SoundCloud lists as related to each user (``source_urn``, ``rank``).
+
+        Examples
+        --------
+        >>> import scdata
+        >>> scdata.related_artists_df("jowymusic").attrs["scdata"]["collection"]
+        'related_artists'
+        """
+        return self._list("related_artists", users, ("users",), "users", **options)
+
+    def web_profiles_df(self, users: Refs, **options: Unpack[ListOptions]) -> Frame:
+        """Each user's links elsewhere (``service``, ``url``; ``user_urn``).
+
+        Examples
+        --------
+        >>> import scdata
+        >>> scdata.web_profiles_df("jowymusic").attrs["scdata"]["collection"]
+        'web_profiles'
+        """
+        return self._list("web_profiles", users, ("users",), "users", **options)
+
+    def likes_df(
         self,
-        items: Refs,
+        users: Refs,
+        kind: str = "tracks",
         *,
-        limit: int | None = None,
-        errors: str = "raise",
-        workers: int = 8,
-        offline: bool | None = None,
-        refresh: bool | None = None,
-        progress: bool | None = None,
-        raw: bool = False,
-        observe: bool = False,
-        backend: str = "pandas",
+        access: str | None = "all",
+        **options: Unpack[ListOptions],
     ) -> Frame:
+        """What each user liked: tracks (default) or playlists; ``position`` 0 = most recent.
+
+        SoundCloud gives no date for a like; ``public_favorites_count`` (the ``expected`` in
+        ``df.attrs``) counts liked tracks and playlists together.
+
+        Examples
+        --------
+        >>> import scdata
+        >>> likes = scdata.likes_df("jowymusic", limit=5)
+        >>> likes["position"].tolist(), likes["liker_urn"].unique().tolist()
+        ([0, 1, 2, 3, 4], ['soundcloud:users:52461337'])
+        """
+        params = {"access": check_access(access)}
+        name = f"likes_{_kind(kind)}"
+        return self._list(name, users, ("users",), "users", params=params, **options)
+
+    def reposts_df(
+        self,
+        users: Refs,
+        kind: str = "tracks",
+        *,
+        access: str | None = "all",
+        **options: Unpack[ListOptions],
+    ) -> Frame:
+        """What each user reposted: tracks (default) or playlists (``reposter_urn``, ``position``).
+
+        Examples
+        --------
+        >>> import scdata
+        >>> scdata.reposts_df("jowymusic", "playlists").attrs["scdata"]["collection"]
+        'reposts_playlists'
+        """
+        params = {"access": check_access(access)}
+        name = f"reposts_{_kind(kind)}"
+        return self._list(name, users, ("users",), "users", params=params, **options)
+
+    def reposters_df(self, items: Refs, **options: Unpack[ListOptions]) -> Frame:
         """The users who reposted each track or playlist (``item_urn``, ``position``).
 
         Items are given by URN or URL (an id alone does not say whether it is a track or a
@@ -379,130 +316,7 @@ class CollectionsMixin:
 
         def pick(item: Input) -> Collection:
             kind = (item.urn or item.ref.urn or "").split(":")[1:2] or [item.ref.kind or ""]
-            return COLLECTIONS[
-                "playlist_reposters" if kind[0] == "playlists" else "track_reposters"
-            ]
+            name = "playlist_reposters" if kind[0] == "playlists" else "track_reposters"
+            return COLLECTIONS[name]
 
-        return self.collector.frame(
-            pick, items, ("tracks", "playlists"), "items", limit=limit, errors=errors,
-            workers=workers, offline=offline, refresh=refresh, progress=progress, raw=raw,
-            observe=observe, backend=backend,
-        )  # fmt: skip
-
-    def comments_df(
-        self,
-        tracks: Refs,
-        *,
-        limit: int | None = None,
-        errors: str = "raise",
-        workers: int = 8,
-        offline: bool | None = None,
-        refresh: bool | None = None,
-        progress: bool | None = None,
-        raw: bool = False,
-        observe: bool = False,
-        backend: str = "pandas",
-    ) -> Frame:
-        """The comments on each track: ``timestamp`` (ms into the track), ``timestamp_s``.
-
-        Examples
-        --------
-        >>> import scdata
-        >>> track = scdata.tracks_df("jowymusic", limit=1)["urn"].iloc[0]
-        >>> comments = scdata.comments_df(track)
-        >>> str(comments["timestamp"].dtype)
-        'Int64'
-        """
-        return self._list(
-            "comments", tracks, ("tracks",), "tracks", limit=limit, errors=errors,
-            workers=workers, offline=offline, refresh=refresh, progress=progress, raw=raw,
-            observe=observe, backend=backend,
-        )  # fmt: skip
-
-    def related_tracks_df(
-        self,
-        tracks: Refs,
-        *,
-        limit: int | None = None,
-        errors: str = "raise",
-        workers: int = 8,
-        offline: bool | None = None,
-        refresh: bool | None = None,
-        progress: bool | None = None,
-        raw: bool = False,
-        observe: bool = False,
-        backend: str = "pandas",
-    ) -> Frame:
-        """Tracks SoundCloud lists as related to each track (``source_urn``, ``rank``).
-
-        Examples
-        --------
-        >>> import scdata
-        >>> track = scdata.tracks_df("jowymusic", limit=1)["urn"].iloc[0]
-        >>> scdata.related_tracks_df(track, limit=3)["rank"].tolist()
-        [0, 1, 2]
-        """
-        return self._list(
-            "related_tracks", tracks, ("tracks",), "tracks", limit=limit, errors=errors,
-            workers=workers, offline=offline, refresh=refresh, progress=progress, raw=raw,
-            observe=observe, backend=backend,
-        )  # fmt: skip
-
-    def related_artists_df(
-        self,
-        users: Refs,
-        *,
-        limit: int | None = None,
-        errors: str = "raise",
-        workers: int = 8,
-        offline: bool | None = None,
-        refresh: bool | None = None,
-        progress: bool | None = None,
-        raw: bool = False,
-        observe: bool = False,
-        backend: str = "pandas",
-    ) -> Frame:
-        """Users SoundCloud lists as related to each user (``source_urn``, ``rank``).
-
-        Examples
-        --------
-        >>> import scdata
-        >>> scdata.related_artists_df("jowymusic").attrs["scdata"]["collection"]
-        'related_artists'
-        """
-        return self._list(
-            "related_artists", users, ("users",), "users", limit=limit, errors=errors,
-            workers=workers, offline=offline, refresh=refresh, progress=progress, raw=raw,
-            observe=observe, backend=backend,
-        )  # fmt: skip
-
-    def web_profiles_df(
-        self,
-        users: Refs,
-        *,
-        errors: str = "raise",
-        workers: int = 8,
-        offline: bool | None = None,
-        refresh: bool | None = None,
-        progress: bool | None = None,
-        raw: bool = False,
-        observe: bool = False,
-        backend: str = "pandas",
-    ) -> Frame:
-        """Each user's links elsewhere (``service``, ``url``; ``user_urn``).
-
-        Examples
-        --------
-        >>> import scdata
-        >>> scdata.web_profiles_df("jowymusic").attrs["scdata"]["collection"]
-        'web_profiles'
-        """
-        return self._list(
-            "web_profiles", users, ("users",), "users", errors=errors, workers=workers,
-            offline=offline, refresh=refresh, progress=progress, raw=raw,
-            observe=observe, backend=backend,
-        )  # fmt: skip
-
-
-def _param(owner: str) -> str:
-    return owner
+        return self.collector.frame(pick, items, ("tracks", "playlists"), "items", **options)

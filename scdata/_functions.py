@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterator
-from typing import Any, Concatenate, Literal, ParamSpec, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Concatenate, Literal, ParamSpec, TypeVar, overload
 
 import pandas as pd
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 from ._client import Client, default_client
 
@@ -76,7 +79,41 @@ def tracks_df(
     refresh: bool | None = None,
     progress: bool | None = None,
     observe: bool = False,
-    backend: str = "pandas",
+    backend: Literal["pandas"] = "pandas",
+) -> pd.DataFrame | list[dict[str, Any]]: ...
+
+
+@overload
+def tracks_df(
+    users: str | int | list[str | int],
+    limit: int | None = None,
+    *,
+    raw: Literal[False] = False,
+    access: str | None = "all",
+    errors: str = "raise",
+    workers: int = 8,
+    offline: bool | None = None,
+    refresh: bool | None = None,
+    progress: bool | None = None,
+    observe: bool = False,
+    backend: Literal["arrow"],
+) -> pa.Table: ...
+
+
+@overload
+def tracks_df(
+    users: str | int | list[str | int],
+    limit: int | None = None,
+    *,
+    raw: bool = False,
+    access: str | None = "all",
+    errors: str = "raise",
+    workers: int = 8,
+    offline: bool | None = None,
+    refresh: bool | None = None,
+    progress: bool | None = None,
+    observe: bool = False,
+    backend: str,
 ) -> Any: ...
 
 
@@ -98,6 +135,45 @@ def tracks_df(
         users, limit, raw=raw, access=access, errors=errors, workers=workers, offline=offline,
         refresh=refresh, progress=progress, observe=observe, backend=backend,
     )  # fmt: skip
+
+
+@overload
+def users_df(
+    users: str | int | list[str | int],
+    *,
+    errors: str = "raise",
+    workers: int = 8,
+    offline: bool | None = None,
+    refresh: bool | None = None,
+    observe: bool = False,
+    backend: Literal["pandas"] = "pandas",
+) -> pd.DataFrame: ...
+
+
+@overload
+def users_df(
+    users: str | int | list[str | int],
+    *,
+    errors: str = "raise",
+    workers: int = 8,
+    offline: bool | None = None,
+    refresh: bool | None = None,
+    observe: bool = False,
+    backend: Literal["arrow"],
+) -> pa.Table: ...
+
+
+@overload
+def users_df(
+    users: str | int | list[str | int],
+    *,
+    errors: str = "raise",
+    workers: int = 8,
+    offline: bool | None = None,
+    refresh: bool | None = None,
+    observe: bool = False,
+    backend: str,
+) -> Any: ...
 
 
 def users_df(
@@ -142,6 +218,7 @@ web_profiles_df = _forward(Client.web_profiles_df)
 resolve = _forward(Client.resolve)
 lookup_tracks = _forward(Client.lookup_tracks)
 lookup_playlists = _forward(Client.lookup_playlists)
+follow_graph = _forward(Client.follow_graph)
 
 
 for _function, _method in (

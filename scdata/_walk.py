@@ -14,16 +14,17 @@ cache and the page store, so that the next run asks SoundCloud again.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
 import pyarrow as pa
 
-from .frames.convert import page_table
+from .frames.convert import concat_pages, page_table
 from .frames.schema import EXTRA_COLUMNS
 from .http.endpoints import FetchOptions, Page, SoundCloudAPI, answered_at, keep_dicts
 from .http.refs import parse_user
-from .storage.pages import PageStore, StoredPage
+from .storage.pages import PageStore, StoredPage, StoredWalk, walk_still_valid
 
 P = TypeVar("P")
 OBSERVED = EXTRA_COLUMNS["observed_at"]  # a page: a list of dicts or a typed table
@@ -130,16 +131,28 @@ class TrackPages:
 
         Lazy, like :meth:`list_dicts`: each page is fetched when asked for (a progress bar
         moves with it). ``build(items)`` makes a page's table (default: the ``kind`` schema).
+        A whole walk (no ``limit``) is read from its walk copy when every page copy it was
+        built from is still there, and leaves one when every page it read has a copy.
         ``observe`` adds ``observed_at``, when SoundCloud answered with the page (its HTTP
         ``Date``, which a cached answer keeps); such pages are read from the HTTP cache, never
-        from the typed copies (which do not know when they were answered).
+        from the typed or walk copies (which do not know when they were answered).
         """
         make = build if build is not None else (lambda items: page_table(kind, items))
+        state = state if state is not None else WalkState()
+        rows, cut = (lambda t: t.num_rows), (lambda t, n: t.slice(0, n))
+        whole = None if observe else self._stored_walk(first_url, limit, options)
+        if whole is not None:
+            state.pages, state.next_href = len(whole.pages), whole.next_href
+            yield from self._at_most([whole.table], limit, rows, cut, owner, options, state, check)
+            return
+        copies: list[tuple[str, float]] | None = [] if limit is None and not observe else None
 
         def fetch(url: str, number: int) -> Page[pa.Table]:
             discard = lambda: self._discard(url)  # noqa: E731
             stored = None if observe else self._stored(url, options)
             if stored is not None:
+                if copies is not None:
+                    copies.append((url, stored.expires))
                 return Page(stored.table, _urns(stored.table), stored.next_href, url, discard)
             items, next_href, response = self.api.list_page(
                 url, owner, number=number, options=options, what=kind.replace("_", " ")
@@ -159,12 +172,17 @@ class TrackPages:
             expires = getattr(response, "expires", None)
             if self.store is not None and expires is not None:
                 self.store.put(url, StoredPage(table, next_href, expires.timestamp()))
+            if copies is not None:  # a page without a copy: no walk copy
+                copies.append((url, expires.timestamp() if expires is not None else math.nan))
             return Page(table, _urns(table), next_href, response.url, discard, fetched=True)
 
-        state = state if state is not None else WalkState()
         pages = self.api.walk(first_url, _counting(fetch, state), _keep_rows)
-        rows, cut = (lambda t: t.num_rows), (lambda t, n: t.slice(0, n))
-        yield from self._at_most(pages, limit, rows, cut, owner, options, state, check)
+        tables = []
+        for table in self._at_most(pages, limit, rows, cut, owner, options, state, check):
+            if copies is not None:
+                tables.append(table)
+            yield table
+        self._keep_walk(first_url, kind, tables, copies, state)
 
     def _at_most(
         self, pages: Iterable[P], limit: int | None, size: Callable[[P], int],
@@ -184,6 +202,26 @@ class TrackPages:
                 return
         if count == 0 and check is not None:
             check(owner, options)
+
+    def _stored_walk(
+        self, first_url: str, limit: int | None, options: FetchOptions
+    ) -> StoredWalk | None:
+        if self.store is None or options.refresh or limit is not None:
+            return None
+        whole = self.store.get_walk(first_url)
+        if whole is None or not walk_still_valid(self.store, whole, offline=options.offline):
+            return None
+        return whole
+
+    def _keep_walk(
+        self, first_url: str, kind: str, tables: list[pa.Table],
+        copies: list[tuple[str, float]] | None, state: WalkState,
+    ) -> None:  # fmt: skip
+        """Keep a walk copy of a whole walk whose every page has a copy."""
+        if self.store is None or not tables or not copies or any(math.isnan(e) for _, e in copies):
+            return
+        table = concat_pages(kind, tables, distinct=True)  # what the collector makes of them
+        self.store.put_walk(first_url, StoredWalk(table, tuple(copies), state.next_href))
 
     def _stored(self, url: str, options: FetchOptions) -> StoredPage | None:
         if self.store is None or options.refresh:

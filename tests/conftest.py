@@ -4,9 +4,9 @@ The environment is scrubbed of SoundCloud/scdata variables, and the cache direct
 point into the test's temporary directory, so no test ever touches a real user cache.
 
 Lanes: ``pytest -m "not slow"`` is the fast lane; ``pytest`` runs everything (CI). Without an
-optional extra (redis, dask, spark), ``redis-server``, Java or ``../shared``, the tests that need
-it skip with a reason; ``SCDATA_TESTS_REQUIRE_ALL=1`` (set by ``scripts/test``) turns a missing
-extra or program into an error at the start instead, so CI cannot pass by skipping.
+optional extra (redis, dask, spark, graph), ``redis-server``, Java or ``../shared``, the tests
+that need it skip with a reason; ``SCDATA_TESTS_REQUIRE_ALL=1`` (set by ``scripts/test``) turns
+a missing extra or program into an error at the start instead, so CI cannot pass by skipping.
 ``SCDATA_SHARED_DIR`` points the tests at another copy of ``../shared`` (or at none).
 """
 
@@ -54,6 +54,7 @@ EXTRAS = {
     "spark": ["pyspark"],
     "polars": ["polars"],
     "duckdb": ["duckdb"],
+    "graph": ["networkx"],
 }
 PROGRAMS = {"redis-server": "redis-server", "java": "a Java runtime (17+)"}
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
-from datetime import UTC, datetime
 
 import pandas as pd
 import pyarrow as pa
@@ -99,18 +97,16 @@ def test_a_bad_backend_is_named_and_nothing_is_sent(client, sandbox, call, text)
 
 
 # ---------------------------------------------------------------------------------- observe
-def test_observed_at_is_when_soundcloud_answered_and_a_cached_answer_keeps_it(client):
-    before = datetime.now(UTC).replace(microsecond=0)
-    first = client.followings_df(USER, observe=True)
-    after = datetime.now(UTC)
-    stamps = first["observed_at"].unique()
-    assert len(stamps) >= 1 and str(first["observed_at"].dtype) == "datetime64[us, UTC]"
-    assert all(before <= s.to_pydatetime() <= after for s in stamps)
-    time.sleep(1.1)  # a Date header has one-second resolution
+def test_observed_at_is_when_soundcloud_answered_and_a_cached_answer_keeps_it(client, sandbox):
+    first = client.followings_df(USER, observe=True)  # the emulator's clock: its Date header
+    assert str(first["observed_at"].dtype) == "datetime64[us, UTC]"
+    assert (first["observed_at"] == pd.Timestamp(sandbox.now)).all()
+    sandbox.advance(hours=5)
     again = client.followings_df(USER, observe=True)  # from the cache: the same answers
     pd.testing.assert_series_equal(first["observed_at"], again["observed_at"])
     fresh = client.followings_df(USER, observe=True, refresh=True)
-    assert (fresh["observed_at"] > first["observed_at"]).all()
+    assert (fresh["observed_at"] == pd.Timestamp(sandbox.now)).all()
+    assert (fresh["observed_at"] - first["observed_at"] == pd.Timedelta(hours=5)).all()
 
 
 def test_observe_on_lookups_dates_each_item(client, sandbox):

@@ -22,6 +22,7 @@ SECTIONS = (
     "warm pull",
     "normalisation",
     "many users",
+    "collections",
     "fleet",
     "token",
     "search",
@@ -39,6 +40,14 @@ FLEET = {
     "client-credentials exchanges, Dask path": (2, 3),
     "rows:": (2, 3),
 }
+# issue 12's request economy (collections section): request counts are exact on the emulator, so
+# these lines must PASS even in --quick; the warm-time line must be there with its figures
+COLLECTIONS_PASS = (
+    "GETs for followers_df(",  # ceil(n/200) pages + at most one empty page + one /resolve
+    "GETs to look up 200 tracks by URN",  # ceil(200/50) = 4, >= 40x fewer than one by one
+    "pages for followings_df('empty-artist')",  # <= 11
+)
+COLLECTIONS_INFO = ("owner lookups of that call", "warm followers_df(")
 NUMBER = re.compile(r"\d")
 
 
@@ -79,6 +88,13 @@ def test_quick_benchmark_runs_and_reports_every_section(tmp_path: Path) -> None:
         assert len(found) == 1, f"fleet line {start!r} missing or repeated in:\n{proc.stdout}"
         for column in columns:
             assert NUMBER.search(found[0][column]), f"fleet line without a figure: {found[0]}"
+    collections = [row.split(" | ") for row in rows if row.startswith("| collections | ")]
+    for start in (*COLLECTIONS_PASS, *COLLECTIONS_INFO):
+        found = [cells for cells in collections if cells[1].startswith(start)]
+        assert len(found) == 1, f"collections line {start!r} missing or repeated:\n{proc.stdout}"
+        assert NUMBER.search(found[0][2]), f"collections line without a figure: {found[0]}"
+        if start in COLLECTIONS_PASS:
+            assert found[0][-1].strip(" |") == "PASS", f"request economy lost: {found[0]}"
     cli = [row.split(" | ") for row in rows if row.startswith("| cli startup | ")]
     timing = [cells for cells in cli if cells[1].startswith("wall time of `scdata --help`")]
     assert len(timing) == 1, f"cli startup timing line missing or repeated in:\n{proc.stdout}"

@@ -15,7 +15,15 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from scdata.storage.pages import PAGES_FILE, MemoryPageStore, RedisPageStore, StoredPage, decode
+from scdata.http.endpoints import FetchOptions
+from scdata.storage.pages import (
+    PAGES_FILE,
+    MemoryPageStore,
+    RedisPageStore,
+    StoredPage,
+    decode,
+    decode_walk,
+)
 
 from .test_auth import make_client
 
@@ -32,6 +40,9 @@ def test_a_garbage_copy_in_sqlite_is_a_miss_rebuilt_without_a_request(sandbox, c
         expected = client.tracks_df("jowymusic", progress=False)
     with contextlib.closing(sqlite3.connect(cache_dir / PAGES_FILE, isolation_level=None)) as db:
         db.execute("UPDATE pages SET data = ?, next_href = 7", (GARBAGE,))
+    walks = list((cache_dir / "arrow_pages_walks").glob("*.arrow"))
+    assert len(walks) == 1  # the whole walk's copy: garbage too, a miss as well
+    walks[0].write_bytes(GARBAGE)
     sandbox.clear_log()
     with make_client(sandbox, cache_dir) as client:
         pd.testing.assert_frame_equal(client.tracks_df("jowymusic", progress=False), expected)
@@ -39,6 +50,30 @@ def test_a_garbage_copy_in_sqlite_is_a_miss_rebuilt_without_a_request(sandbox, c
     with contextlib.closing(sqlite3.connect(cache_dir / PAGES_FILE)) as db:  # replaced
         copies = db.execute("SELECT data FROM pages").fetchall()
     assert len(copies) == 3 and all(decode(data).num_rows >= 0 for (data,) in copies)
+    assert decode_walk(walks[0].read_bytes()) is not None  # replaced
+
+
+def test_a_walk_copy_serves_only_while_its_page_copies_are_unchanged(sandbox, cache_dir):
+    with make_client(sandbox, cache_dir) as client:
+        expected = client.tracks_df("jowymusic", progress=False)
+        store = client.pages.store
+        assert store.get_walk(next(iter(_first_urls(cache_dir)))) is not None
+    with contextlib.closing(sqlite3.connect(cache_dir / PAGES_FILE, isolation_level=None)) as db:
+        db.execute("UPDATE pages SET data = ?", (GARBAGE,))  # expiries kept: the walk serves
+    sandbox.clear_log()
+    with make_client(sandbox, cache_dir) as client:
+        pd.testing.assert_frame_equal(client.tracks_df("jowymusic", progress=False), expected)
+        (url,) = _first_urls(cache_dir)
+        walk = client.pages.store.get_walk(url)
+        client.pages.store.delete(walk.pages[1][0])  # a page refetched or rejected: a miss
+        assert client.pages._stored_walk(url, None, FetchOptions()) is None
+        pd.testing.assert_frame_equal(client.tracks_df("jowymusic", progress=False), expected)
+    assert sandbox.requests == []  # every page rebuilt from the HTTP cache
+
+
+def _first_urls(cache_dir):
+    with contextlib.closing(sqlite3.connect(cache_dir / PAGES_FILE)) as db:
+        return [key.split(" ", 1)[1] for (key,) in db.execute("SELECT key FROM walks")]
 
 
 @pytest.mark.parametrize(

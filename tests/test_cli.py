@@ -59,7 +59,7 @@ def test_python_dash_m_runs_the_same_command(bare_env):
     "args",
     [[], ["tracks"], ["frobnicate"], ["tracks", "jowymusic", "--limit", "0"],
      ["tracks", "jowymusic", "--limit", "ten"], ["tracks", "two words"],
-     ["tracks", "jowymusic", "-o", "out.txt"], ["tracks", "jowymusic", "jowymusic"],
+     ["tracks", "jowymusic", "-o", "out.txt"], ["followers", "jowymusic", "--limit", "0"],
      ["cache"]],
 )  # fmt: skip
 def test_bad_usage_exits_2(args, env, tmp_path):

@@ -255,7 +255,7 @@ def test_the_readme_lists_exactly_the_commands_that_take_offline_refresh_and_san
     for flag in ("--offline", "--refresh", "--sandbox"):
         listed = re.search(rf"`{flag}`[^:]*: ([^.]+)", section)  # "`--x` (...): `a`, `b`."
         assert listed, flag
-        named = set(re.findall(r"`(\w+)`", listed.group(1)))
+        named = set(re.findall(r"`([\w-]+)`", listed.group(1)))
         assert named == {c for c, opts in options.items() if flag in opts}, flag
 
 

@@ -14,7 +14,8 @@ import scdata
 from .test_cli import SCRIPT
 
 HEAVY = ("pandas", "pyarrow")
-COMMANDS = ["", "tracks", "user", "export", "cache", "cache info", "sandbox", "demo", "sync"]
+COMMANDS = ["", "tracks", "user", "export", "cache", "cache info", "sandbox", "demo", "followers",
+            "resolve", "sync"]  # fmt: skip
 
 
 @pytest.fixture
@@ -44,6 +45,30 @@ def test_help_imports_neither_pandas_nor_pyarrow(command, bare_env):
     for runner in ([SCRIPT], [sys.executable, "-m", "scdata"]):
         names = imported([*runner, *args], bare_env)
         assert not names & set(HEAVY), f"{' '.join(args)} imported {sorted(names & set(HEAVY))}"
+
+
+def test_no_subcommand_help_imports_pandas_or_pyarrow(bare_env):
+    """Every subcommand, the collection commands included, in one process (a fast check)."""
+    code = (
+        "import contextlib, io, sys\n"
+        "from scdata.cli.main import _parser, main\n"
+        "parser = _parser(['sandbox'])\n"
+        "sub = next(a for a in parser._actions if a.dest == 'command')\n"
+        "for name in sub.choices:\n"
+        "    with contextlib.redirect_stdout(io.StringIO()) as out:\n"
+        "        assert main([name, '--help']) == 0, name\n"
+        "    assert 'usage: scdata ' + name in out.getvalue(), name\n"
+        f"heavy = sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r}))\n"
+        "print(' '.join(sub.choices), '|', ' '.join(heavy))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], env=bare_env, capture_output=True,
+                         text=True, timeout=60)  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    names, heavy = out.stdout.strip().split("|")
+    assert heavy.strip() == ""
+    from scdata.cli.collections import COMMANDS as DECLARED
+
+    assert {c.name for c in DECLARED} | {"resolve", "export"} <= set(names.split())
 
 
 def test_import_scdata_is_light_and_loads_names_on_first_use(bare_env):

@@ -214,3 +214,15 @@ def test_a_short_link_to_nothing_is_not_found(client, sandbox):
         client.comments_df("https://on.soundcloud.com/nothingHere1")
     with pytest.raises(scdata.InvalidReferenceError, match="not a track: it is a user"):
         client.comments_df("https://on.soundcloud.com/sbJowyMusic1")
+
+
+def test_a_playlist_says_how_many_tracks_it_does_not_list(client):
+    light = client.playlists_df("jowymusic")
+    assert light["tracks_missing"].isna().all()  # not asked for: unknown, never 0 or a guess
+    full = client.playlists_df("jowymusic", show_tracks=True)
+    neon = full.set_index("permalink").loc["neon-engine-priya-remix"]
+    assert (neon["track_count"], neon["tracks_missing"]) == (161, 33)
+    tracks = client.playlist_tracks_df(neon["urn"])
+    info = tracks.attrs["scdata"]["inputs"][0]
+    assert (info["expected"], info["got"], info["complete"]) == (161, 128, True)
+    assert "#449" in info["note"] and tracks["position"].tolist() == list(range(128))

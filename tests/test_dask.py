@@ -106,8 +106,7 @@ def test_partitions_are_consecutive_groups_of_users(sb):
 def test_bad_arguments_fail_before_anything_is_fetched(sb):
     with pytest.raises(ValueError, match="npartitions must be a positive integer"):
         tracks_ddf(USERS, npartitions=0)
-    with pytest.raises(ValueError, match="twice"):
-        tracks_ddf(["artist-001", "ARTIST-001"])
+    assert tracks_ddf(["artist-001", "ARTIST-001"]).npartitions == 1  # named twice: once
     with pytest.raises(ValueError, match="limit"):
         tracks_ddf(USERS, limit=0)
     with pytest.raises(scdata.InvalidUserError):

@@ -27,3 +27,9 @@ def test_the_test_extra_has_every_reader_the_tests_use():
 
 def test_the_readme_names_the_notebook_extra():
     assert 'pip install "scdata[notebook]"' in (REPO / "README.md").read_text()
+
+
+def test_the_graph_extra_installs_networkx_and_dev_includes_it():
+    assert "networkx" in names("graph")
+    dev = next(r for r in EXTRAS["dev"] if r.startswith("scdata["))
+    assert "graph" in re.split(r"[\[\],]", dev)

@@ -29,8 +29,8 @@ LAYERS: list[tuple[str, frozenset[str]]] = [
     ("frames", frozenset({"frames"})),
     ("http", frozenset({"http"})),
     ("client", frozenset({"_checks", "_fanout", "_progress", "_resources", "_walk", "_collect",
-                         "_collections", "_lookups", "_search", "_client", "_functions",
-                         "compat"})),
+                         "_collections", "_lookups", "_search", "_graph", "_client",
+                         "_functions", "compat"})),
     ("datasets", frozenset({"datasets", "dask"})),
     ("cli", frozenset({"cli"})),
     # the package's face, and the old import paths kept for one release (deprecated shims)

@@ -1,5 +1,8 @@
-"""notebooks/quickstart.ipynb and growth.ipynb run top to bottom with no credentials, on this
-interpreter.
+"""The notebooks run top to bottom with no credentials, on this interpreter.
+
+``notebooks/quickstart.ipynb`` (tracks), ``notebooks/audience.ipynb`` (followers, comments,
+playlists, the follow graph; needs the graph extra) and ``notebooks/growth.ipynb`` (syncs over
+the emulator's moving clock, history and growth) are committed without outputs.
 
 The notebook is executed with nbclient in a Jupyter kernel started from ``sys.executable`` (a
 kernelspec written into the test's temporary directory, so no ``python3`` kernelspec installed
@@ -23,11 +26,12 @@ from jupyter_client.manager import AsyncKernelManager
 import scdata
 from scdata.sandbox import Sandbox
 
-from .conftest import REPO
+from .conftest import REPO, needs_extra
 
 pytestmark = pytest.mark.slow  # a Jupyter kernel runs the notebook
 
 NOTEBOOK = REPO / "notebooks" / "quickstart.ipynb"
+AUDIENCE = REPO / "notebooks" / "audience.ipynb"
 GROWTH = REPO / "notebooks" / "growth.ipynb"
 PROBE = "import sys\nprint(sys.executable)"
 
@@ -48,7 +52,7 @@ def kernel_manager(kernels: Path) -> AsyncKernelManager:
 
 
 def execute(notebook: Path, tmp_path: Path) -> tuple[nbformat.NotebookNode, Path]:
-    """Run ``notebook`` (committed without outputs) in ``tmp_path/run``; the run notebook."""
+    """Run ``notebook`` (committed without outputs) in ``tmp_path/run``; the run and its dir."""
     committed = nbformat.read(notebook, as_version=4)
     for cell in committed.cells:
         if cell.cell_type == "code":
@@ -66,21 +70,30 @@ def execute(notebook: Path, tmp_path: Path) -> tuple[nbformat.NotebookNode, Path
         resources={"metadata": {"path": str(workdir)}},
     )
     client.execute()  # raises nbclient's CellExecutionError on the first failing cell
-    return nb, workdir
-
-
-def test_quickstart_notebook_runs(tmp_path: Path) -> None:
-    nb, workdir = execute(NOTEBOOK, tmp_path)
 
     probe = nb.cells[0].outputs
     assert [o.get("text", "").strip() for o in probe if o.output_type == "stream"] == [
         sys.executable
     ]
+    assert not [o for o in outputs(nb) if o.output_type == "error"]
+    return nb, workdir
 
-    outputs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs]
-    assert not [o for o in outputs if o.output_type == "error"]
-    images = [o for o in outputs if "image/png" in o.get("data", {})]
-    assert len(images) >= 3, f"expected at least 3 plots, got {len(images)}"
+
+def outputs(nb: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
+    return [o for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs]
+
+
+def images(nb: nbformat.NotebookNode) -> int:
+    return sum("image/png" in o.get("data", {}) for o in outputs(nb))
+
+
+def printed(nb: nbformat.NotebookNode) -> str:
+    return "".join(o.get("text", "") for o in outputs(nb) if o.output_type == "stream")
+
+
+def test_quickstart_notebook_runs(tmp_path: Path) -> None:
+    nb, workdir = execute(NOTEBOOK, tmp_path)
+    assert images(nb) >= 3, f"expected at least 3 plots, got {images(nb)}"
 
     parquet = workdir / "jowymusic.parquet"
     assert parquet.is_file()
@@ -88,11 +101,20 @@ def test_quickstart_notebook_runs(tmp_path: Path) -> None:
     assert len(scdata.read_parquet(parquet)) == len(expected)
 
 
+@needs_extra("graph")
+def test_audience_notebook_runs(tmp_path: Path) -> None:
+    nb, _ = execute(AUDIENCE, tmp_path)
+    # followers' follower counts, overlap, top commenters, comment positions, playlists, graph
+    assert images(nb) >= 6, f"expected at least 6 plots, got {images(nb)}"
+    text = printed(nb)
+    assert "accounts follow both" in text
+    assert "track_count (expected): " in text and "tracks listed (got): " in text
+    assert "follows; levels: depth 0" in text
+
+
 def test_growth_notebook_runs(tmp_path: Path) -> None:
     nb, _ = execute(GROWTH, tmp_path)
-    outputs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs]
-    assert not [o for o in outputs if o.output_type == "error"]
-    images = [o for o in outputs if "image/png" in o.get("data", {})]
-    assert len(images) >= 4, f"expected the 4 plots, got {len(images)}"
-    text = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
+    # plays over time, daily growth, release curves, new followers per day
+    assert images(nb) >= 4, f"expected the 4 plots, got {images(nb)}"
+    text = printed(nb)
     assert "sync ok" in text and "tracks uploaded while we watched" in text

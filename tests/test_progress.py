@@ -75,7 +75,10 @@ def test_iter_tracks_moves_the_bar_per_page(client, sandbox, bars):
     assert [n for n, _ in bar.updates] == [200] * 5 and bar.closed
 
 
-def test_a_warm_pull_moves_it_per_page_too(client, sandbox, bars):
+def test_a_warm_pull_fills_the_bar_from_the_walk_copy(client, sandbox, bars):
     client.tracks_df(USER, progress=False)
-    client.tracks_df(USER, progress=True)  # from the typed page copies
-    assert len(bars[0].updates) >= 50
+    sandbox.clear_log()
+    client.tracks_df(USER, progress=True)  # one typed copy of the whole walk: milliseconds
+    [bar] = bars
+    assert bar.total == 10_000 and sum(n for n, _ in bar.updates) == 10_000 and bar.closed
+    assert sandbox.count("/users/*/tracks") == 0

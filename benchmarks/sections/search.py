@@ -28,9 +28,10 @@ def bound(results: int, splits: int, windows: int) -> int:
 
 def run(bench: Bench) -> None:
     sb = bench.sb
-    add_lofi_shelves(sb.catalog)
+    sb.on_catalog(add_lofi_shelves)  # in the emulator's process
     say("search: building the emulator's search index (not timed)")
-    truth = {t["urn"] for t in matching(sb.catalog, "tracks", QUERY) if t["sharing"] != "private"}
+    found = sb.on_catalog(matching, "tracks", QUERY)
+    truth = {t["urn"] for t in found if t["sharing"] != "private"}
     say(f"search: tags=lofi over 2024-2025, window=30D ({len(truth):,} tracks match)")
     sb.clear_log()
     with timer() as t, bench.client(bench.fresh_dir("search")) as client:

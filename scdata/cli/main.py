@@ -1,9 +1,17 @@
-"""The ``scdata`` command: export tracks and users, inspect the cache, run the emulator or a demo.
+"""The ``scdata`` command: export tracks, users and every collection (followers, likes,
+comments...), resolve URLs, inspect the cache, run the emulator or a demo.
 
 Data goes to stdout, progress and messages to stderr. Exit status: 0 on success, 2 on bad
 usage (a bad option or argument: :class:`~scdata.errors.ArgumentError`, which includes
-:class:`~scdata.errors.InvalidUserError`), 1 on any other SoundCloud, data or I/O error (one
-line; ``--debug`` shows the traceback), 130 on Ctrl-C.
+:class:`~scdata.errors.InvalidUserError` and a track given where a user is expected), 1 on any
+other SoundCloud, data or I/O error (one line; ``--debug`` shows the traceback), 130 on Ctrl-C.
+With ``--errors skip`` an input that fails (not found, invalid, a list that errors after
+retries) is named on stderr (``scdata: skipped INPUT: ...``) and left out; the status is 0
+when at least one input succeeded (even with no rows), 1 when every input failed. Walls
+(throttling, a blocked IP, credentials) always stop the command with 1.
+
+The collection commands (``followers``, ``likes``...) are declared once in
+:mod:`scdata.cli.collections` and run by one function, :func:`_cmd_collection`.
 
 Nothing heavy is imported here: pandas, pyarrow, the client and the emulator load inside the
 commands, so ``scdata --help`` and every ``scdata COMMAND --help`` answer at once.
@@ -23,7 +31,10 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .._resources import COLLECTIONS
 from ..errors import ArgumentError, ConfigurationError, SoundCloudError
+from .collections import TABLE_COLUMNS as ITEM_TABLE_COLUMNS
+from .collections import add_commands, add_errors_option, command, positive_int
 from .search import add_search_parser, run_search_command
 from .sync import add_sync_parser, run_sync_command
 
@@ -40,6 +51,10 @@ EPILOG = """examples:
   scdata tracks jowymusic bjork-unicode --limit 20 -o latest.csv
   scdata tracks jowymusic -o - --format csv | duckdb -c "SELECT count(*) FROM read_csv('/dev/stdin')"
   scdata user jowymusic                         a readable table on stdout
+  scdata followers jowymusic --max-per-user 500 -o fans.parquet
+  scdata comments https://soundcloud.com/jowymusic/analog-satellite -o comments.csv
+  scdata resolve https://on.soundcloud.com/sbJowyTrack1    what a link names
+  scdata export --what followers users.txt -o followers/   many users, resumable
   scdata tracks jowymusic --sandbox             the same against the local emulator
   scdata cache info                             where the cache is and what it holds
   scdata sandbox --port 8765                    run the emulator in the foreground
@@ -50,16 +65,11 @@ TABLE_ROWS = 60  # a longer table shows its first and last 30 rows
 FORMATS = ("parquet", "csv", "jsonl")
 STDOUT = "-"
 SANDBOX_EXAMPLE = "scdata tracks jowymusic --sandbox"
+_COLLECTION_NAMES = tuple(COLLECTIONS)
+RESOLVE_TABLE_COLUMNS = ["url", "kind", "urn", "permalink_url"]
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
-    return value
+_positive_int = positive_int
 
 
 def _seconds(text: str) -> float:
@@ -70,6 +80,16 @@ def _seconds(text: str) -> float:
     if not value >= 0 or value == float("inf"):
         raise argparse.ArgumentTypeError(f"must be a number of seconds >= 0, got {text!r}")
     return value
+
+
+def _collection_name(text: str) -> str:
+    """``--what``: a collection name (``likes-tracks`` is ``likes_tracks``)."""
+    name = text.strip().replace("-", "_")
+    if name not in _COLLECTION_NAMES:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a collection; one of: {', '.join(_COLLECTION_NAMES)}"
+        )
+    return name
 
 
 def _parser(argv: Sequence[str]) -> argparse.ArgumentParser:
@@ -129,24 +149,46 @@ def _parser(argv: Sequence[str]) -> argparse.ArgumentParser:
         fetch, table,
     )  # fmt: skip
     user.add_argument("users", nargs="+", metavar="USER", help="username, id, URN or URL")
+    add_commands(add, fetch, table)
+    resolve = add(
+        "resolve",
+        "what each SoundCloud URL, short link, URN or id names: kind, URN, id, page URL",
+        "  scdata resolve https://soundcloud.com/jowymusic/sets/neon-engine-priya-remix\n"
+        "  scdata resolve https://on.soundcloud.com/sbJowyTrack1 https://m.soundcloud.com/jowymusic",
+        fetch, table,
+    )  # fmt: skip
+    resolve.add_argument("urls", nargs="+", metavar="URL", help="URL, short link, URN or id")
+    resolve.add_argument(
+        "--kind", choices=("users", "tracks", "playlists"),
+        help="what every input must be (needed for bare ids)",
+    )  # fmt: skip
+    add_errors_option(resolve)
 
     export = add(
         "export",
-        "every track of many users to a partitioned Parquet dataset; re-run to resume",
+        "a collection (tracks by default) of many users, tracks or playlists to a "
+        "partitioned Parquet dataset; re-run to resume",
         "  scdata export users.txt -o tracks/\n"
-        "  scdata export users.txt -o tracks/ --refresh   fetch every user again",
+        "  scdata export users.txt -o tracks/ --refresh   fetch every user again\n"
+        "  scdata export --what followers users.txt -o followers/\n"
+        "  scdata export --what comments tracks.txt -o comments/   one track per line",
         fetch,
     )  # fmt: skip
     export.add_argument(
-        "users_file", type=Path, metavar="USERS_FILE",
-        help="one user per line; blank lines and # comments are ignored",
+        "users_file", type=Path, metavar="FILE",
+        help="one owner per line (a user; a track or playlist for their lists); blank lines "
+        "and # comments are ignored",
+    )  # fmt: skip
+    export.add_argument(
+        "--what", default="tracks", type=_collection_name, metavar="COLLECTION",
+        help=f"what to export (default: tracks): {', '.join(_COLLECTION_NAMES)}",
     )  # fmt: skip
     export.add_argument(
         "-o", "--output", type=Path, required=True, metavar="DIR",
         help="the dataset directory (its parent must exist)",
     )  # fmt: skip
-    export.add_argument("--limit", type=_positive_int, help="at most N tracks per user")
-    export.add_argument("--workers", type=_positive_int, default=8, help="users at once (8)")
+    export.add_argument("--limit", type=_positive_int, help="at most N rows per owner")
+    export.add_argument("--workers", type=_positive_int, default=8, help="owners at once (8)")
     export.add_argument(
         "--max-age", type=_seconds, metavar="SECONDS",
         help="skip users exported less than this ago (default: expire_after; 0 with --refresh)",
@@ -253,7 +295,7 @@ def _check_output(args: argparse.Namespace) -> None:
     from ..frames.files import check_output
 
     output = getattr(args, "output", None)
-    fmt = _format(args) if args.command in ("tracks", "user", "search") else None
+    fmt = _format(args) if hasattr(args, "format") else None
     try:
         if args.command in ("export", "sync"):
             check_output(args.output, dataset=True)
@@ -276,7 +318,7 @@ def _check_output(args: argparse.Namespace) -> None:
     except ValueError as exc:  # an unknown extension: usage, not I/O
         if isinstance(exc, SoundCloudError):
             raise
-        hint = ", or pass --format" if args.command in ("tracks", "user", "search") else ""
+        hint = ", or pass --format" if hasattr(args, "format") else ""
         raise ArgumentError(f"{exc}{hint}") from None
 
 
@@ -369,33 +411,87 @@ def _cmd_user(args: argparse.Namespace, client: Client) -> None:
     _emit(frame, args, USER_TABLE_COLUMNS)
 
 
+def _skipped(frame: pd.DataFrame, succeeded: int) -> None:
+    """Name each input ``--errors skip`` left out; none succeeding is an error (exit 1)."""
+    failures = frame.attrs.get("scdata", {}).get("failures", [])
+    for failure in failures:
+        print(
+            f"scdata: skipped {failure['input']}: {failure['error']}: {failure['message']}",
+            file=sys.stderr,
+        )
+    if failures and not succeeded:
+        raise SoundCloudError(f"every input failed ({len(failures)}); nothing to write")
+
+
+def _cmd_collection(args: argparse.Namespace, client: Client) -> None:
+    """Every collection command: the declaration says which list; the rest is the same."""
+    declared = command(args.command).collection(getattr(args, "kind", None))
+    refs = list(args.refs)
+    log.info("fetching the %s of %s", declared.name.replace("_", " "), ", ".join(refs))
+    frame = client.collection_df(
+        declared.name, refs, limit=getattr(args, "limit", None),
+        max_per_user=getattr(args, "max_per_user", None), errors=args.errors,
+        progress=_progress(args),
+    )  # fmt: skip
+    assert not isinstance(frame, list)
+    inputs = frame.attrs["scdata"]["inputs"]
+    _skipped(frame, len(inputs))
+    noun = declared.item.replace("_", " ")
+    for info in inputs:
+        expected = info.get("expected")
+        said = f" of {expected} ({declared.count_field})" if expected is not None else ""
+        if info.get("capped"):
+            said += "; capped by --limit/--max-per-user"
+        elif expected is not None and expected != info["got"] and info.get("note"):
+            said += f": {info['note']}"  # why the count and the rows differ
+        log.info("%s: %d %s%s", info["input"], info["got"], noun, said)
+    log.info("%d %s in all", len(frame), noun)
+    columns = [c for c in (declared.position_column,) if c] + ITEM_TABLE_COLUMNS[declared.item]
+    if len(refs) > 1 and _format(args) is None:  # say whose each row is
+        owner = declared.owner[:-1]  # "user", "track", "playlist"
+        given = {info["urn"]: info["input"] for info in inputs}
+        column = declared.owner_column or "user_urn"
+        frame = frame.assign(**{owner: frame[column].map(given)})
+        columns = [owner, *columns]
+    _emit(frame, args, columns)
+
+
+def _cmd_resolve(args: argparse.Namespace, client: Client) -> None:
+    log.info("resolving %s", ", ".join(args.urls))
+    frame = client.resolve(args.urls, kind=args.kind, errors=args.errors)
+    _skipped(frame, len(frame))
+    _emit(frame, args, RESOLVE_TABLE_COLUMNS)
+
+
 def _cmd_export(args: argparse.Namespace, client: Client) -> None:
     from ..datasets.export import (
+        export_collection,
         export_summary,
-        export_tracks,
         manifest_path,
         read_users_file,
         stop_summary,
     )
 
-    users = read_users_file(args.users_file)
-    log.info("exporting %d users from %s to %s", len(users), args.users_file, args.output)
+    owners = COLLECTIONS[args.what].owner
+    given = read_users_file(args.users_file)
+    log.info("exporting the %s of %d %s from %s to %s", args.what.replace("_", " "),
+             len(given), owners, args.users_file, args.output)  # fmt: skip
     try:
-        manifest = export_tracks(
-            users, args.output, workers=args.workers,
+        manifest = export_collection(
+            args.what, given, args.output, workers=args.workers,
             limit=args.limit, max_age=args.max_age, client=client,
         )  # fmt: skip
     except SoundCloudError as exc:
         if not hasattr(exc, "manifest"):
             raise
         # stopped at a wall: one line, why and how far it got; the manifest has the rest
-        raise SoundCloudError(stop_summary(exc, args.output)) from exc
-    print(export_summary(manifest, args.output), file=sys.stderr)
+        raise SoundCloudError(stop_summary(exc, args.output, owners)) from exc
+    print(export_summary(manifest, args.output, owners), file=sys.stderr)
     failed = manifest.loc[manifest["status"] == "failed", "user"].tolist()
     if failed:
         raise SoundCloudError(
-            f"{len(failed)} of {len(manifest)} users failed (see {manifest_path(args.output)}): "
-            + ", ".join(failed)
+            f"{len(failed)} of {len(manifest)} {owners} failed "
+            f"(see {manifest_path(args.output)}): " + ", ".join(failed)
         )
 
 
@@ -492,11 +588,12 @@ def _run(args: argparse.Namespace, counter: _Requests | None) -> None:
     if args.command == "demo":
         _cmd_demo(args)
     else:
-        command = {"tracks": _cmd_tracks, "user": _cmd_user, "cache": _cmd_cache,
-                   "export": _cmd_export, "search": run_search_command,
-                   "sync": run_sync_command}[args.command]  # fmt: skip
+        commands = {"tracks": _cmd_tracks, "user": _cmd_user, "cache": _cmd_cache,
+                    "export": _cmd_export, "resolve": _cmd_resolve,
+                    "search": run_search_command, "sync": run_sync_command}  # fmt: skip
+        handler = commands.get(args.command, _cmd_collection)  # the collection commands
         with _client(args, sandbox=getattr(args, "sandbox", False)) as client:
-            command(args, client)
+            handler(args, client)
     if counter is not None:
         log.info(counter.summary())
 

@@ -1,4 +1,10 @@
-"""Export many users' tracks to one hive-partitioned Parquet dataset that can be resumed.
+"""Export many users' tracks (or any collection of many owners) to one hive-partitioned
+Parquet dataset that can be resumed.
+
+:func:`export_collection` does it for any list of :data:`scdata._resources.COLLECTIONS`
+(``scdata export --what followers``): the followers of many users, the comments on many
+tracks, each owner's list in its own partition (``followed_urn=…``, ``track_urn=…``), with the
+same manifest, resuming and walls; :func:`export_tracks` is ``export_collection("tracks", …)``.
 
 :func:`export_tracks` fetches users concurrently and writes each one's tracks to its own
 partition (``user_permalink=<name>/part-0.parquet``) with :func:`scdata.frames.files.to_parquet`,
@@ -62,6 +68,7 @@ written.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import numbers
@@ -81,22 +88,24 @@ import pandas as pd
 
 from .._checks import check_count
 from .._client import Client, default_client
+from .._collect import Failures, Input, frame_columns
 from .._fanout import DEFAULT_WORKERS, run_all, user_refs
+from .._resources import Collection, collection
 from ..errors import (
     ArgumentError,
     AuthError,
     ConfigurationError,
-    InvalidUserError,
+    InvalidReferenceError,
     RateLimitError,
     SchemaError,
     SoundCloudError,
 )
 from ..frames.files import check_output, to_parquet, write_atomically
-from ..frames.schema import TRACK_COLUMNS
-from ..http.refs import UserRef, parse_user
+from ..http.refs import ItemRef, UserRef, item_noun, parse_item, parse_user
 
-__all__ = ["MANIFEST", "STATUSES", "export_summary", "export_tracks", "manifest_path",
-           "read_users_file", "stop_summary"]  # fmt: skip
+__all__ = ["MANIFEST", "STATUSES", "default_partition_cols", "export_collection",
+           "export_summary", "export_tracks", "manifest_path", "read_users_file",
+           "stop_summary"]  # fmt: skip
 
 log = logging.getLogger("scdata")
 
@@ -115,7 +124,7 @@ _NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
 _STOP = (RateLimitError, AuthError, ConfigurationError)
 #: What ``quote(value, safe="")`` leaves in a partition value.
 _PARTITION_VALUE = re.compile(r"[A-Za-z0-9_.~%-]+")
-_URN = re.compile(r"soundcloud:users:[0-9]+")
+_URN = {kind: re.compile(rf"soundcloud:{kind}:[0-9]+") for kind in ("users", "tracks", "playlists")}
 T = TypeVar("T")
 R = TypeVar("R")
 #: The manifest is written at most this often while a job runs, and when it ends.
@@ -139,13 +148,23 @@ def manifest_path(root: str | os.PathLike[str]) -> Path:
     return root.with_name(root.name + MANIFEST)
 
 
-def _key(ref: UserRef) -> str:
+Ref = UserRef | ItemRef
+
+
+def _parse(value: object, owner: str, name: str = "user") -> Ref:
+    """One owner as given: a user (with the user parser's messages), a track or a playlist."""
+    if owner == "users":
+        return parse_user(value, name)
+    return parse_item(value, (owner,), name)
+
+
+def _key(ref: Ref) -> str:
     return ref.key
 
 
-def _entry_keys(entry: dict[str, Any]) -> set[str]:
-    """The keys an entry is found by: its user as given, and its URN when known."""
-    keys = {_key(parse_user(entry["user"]))}
+def _entry_keys(entry: dict[str, Any], owner: str = "users") -> set[str]:
+    """The keys an entry is found by: its owner as given, and its URN when known."""
+    keys = {_key(_parse(entry["user"], owner))}
     if entry.get("urn"):
         keys.add(entry["urn"])
     return keys
@@ -177,18 +196,18 @@ def _count_ok(value: object, minimum: int) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= minimum
 
 
-def _entry_problem(entry: object, columns: list[str]) -> str | None:
+def _entry_problem(entry: object, columns: list[str], owner: str = "users") -> str | None:
     """What is wrong with one manifest entry, or None when it can be used."""
     if not isinstance(entry, dict):
         return f"an entry is a {type(entry).__name__}, not an object"
     user = entry.get("user")
     try:
-        parse_user(user)
-    except InvalidUserError:
-        return f"user {user!r} is not a user"
+        _parse(user, owner)
+    except InvalidReferenceError:  # InvalidUserError too
+        return f"user {user!r} is not {item_noun(owner)}"
     checks = {
         "urn": entry.get("urn") is None
-        or (isinstance(entry["urn"], str) and _URN.fullmatch(entry["urn"]) is not None),
+        or (isinstance(entry["urn"], str) and _URN[owner].fullmatch(entry["urn"]) is not None),
         "status": entry.get("status") in STATUSES,
         "rows": _count_ok(entry.get("rows"), 0),
         "fetched_at": _timestamp_ok(entry.get("fetched_at")),
@@ -211,11 +230,14 @@ class _Manifest:
     under a file lock with what other processes wrote meanwhile.
     """
 
-    def __init__(self, root: Path, partition_cols: list[str]) -> None:
+    def __init__(
+        self, root: Path, partition_cols: list[str], table: str = "tracks", owner: str = "users"
+    ) -> None:
         self.root = root
         self.path = manifest_path(root)
         self._old = root / _OLD_MANIFEST  # read while the new file is missing, then removed
         self.partition_cols = partition_cols
+        self.table, self.owner = table, owner
         self._thread_lock = threading.Lock()
         self._file_lock = filelock.FileLock(self.path.with_name(f".{self.path.name}.lock"))
         self._mine: dict[str, dict[str, Any]] = {}
@@ -225,10 +247,10 @@ class _Manifest:
         self.stopped: dict[str, str] | None = None
         self._found: dict[str, dict[str, Any]] = {}
         for entry in self._read(warn=True):  # the entries found when the job started
-            for key in _entry_keys(entry):
+            for key in _entry_keys(entry, owner):
                 self._found.setdefault(key, entry)
 
-    def find(self, ref: UserRef, urn: str | None = None) -> dict[str, Any] | None:
+    def find(self, ref: Ref, urn: str | None = None) -> dict[str, Any] | None:
         """The entry found at the start for this user (by the form given, else by URN)."""
         entry = self._found.get(_key(ref))
         if entry is None and urn is not None:
@@ -259,23 +281,28 @@ class _Manifest:
             return ignore(f"partition_cols is {columns!r}")
         if not isinstance(users, list):
             return ignore(f"users is a {type(users).__name__}, not a list")
+        table = data.get("table", "tracks")
+        if table != self.table:
+            raise ArgumentError(
+                f"{self.root} holds {table}, not {self.table}: export into another directory"
+            )
         if columns != self.partition_cols:
             raise ArgumentError(
                 f"{self.root} is partitioned on {columns}, not {self.partition_cols}: "
                 "export into another directory or pass the same partition_cols"
             )
-        problems = [p for p in (_entry_problem(e, columns) for e in users) if p]
+        problems = [p for p in (_entry_problem(e, columns, self.owner) for e in users) if p]
         if problems and warn:
             log.warning(
                 "ignoring %d damaged entries of %s (%s%s): those users are fetched again",
                 len(problems), self.path, problems[0], "; ..." if len(problems) > 1 else "",
             )  # fmt: skip
-        return [e for e in users if _entry_problem(e, columns) is None]
+        return [e for e in users if _entry_problem(e, columns, self.owner) is None]
 
     def record(self, entry: dict[str, Any]) -> None:
         """Remember this user's new entry; write the file if the last write is old enough."""
         with self._thread_lock:
-            self._mine[_key(parse_user(entry["user"]))] = entry
+            self._mine[_key(_parse(entry["user"], self.owner))] = entry
             self._pending = True
             if time.monotonic() - self._written >= FLUSH_SECONDS:
                 self._write()
@@ -288,10 +315,11 @@ class _Manifest:
 
     def _merged(self, disk: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """The entries on disk with mine in their place (one user, one entry), then mine."""
-        mine_by_key = {key: e for e in self._mine.values() for key in _entry_keys(e)}
+        keys = functools.partial(_entry_keys, owner=self.owner)
+        mine_by_key = {key: e for e in self._mine.values() for key in keys(e)}
         out, placed = [], set()
         for entry in disk:
-            hit = next((mine_by_key[k] for k in _entry_keys(entry) if k in mine_by_key), None)
+            hit = next((mine_by_key[k] for k in keys(entry) if k in mine_by_key), None)
             if hit is None:
                 out.append(entry)
             elif id(hit) not in placed:
@@ -303,7 +331,7 @@ class _Manifest:
         with self._file_lock:
             document = {
                 "format": _FORMAT,
-                "table": "tracks",
+                "table": self.table,
                 "partition_cols": self.partition_cols,
                 "updated_at": datetime.now(UTC).isoformat(),
                 "stopped": self.stopped,
@@ -404,19 +432,21 @@ def _not_attempted(given: str, urn: str | None, old: dict[str, Any] | None,
 
 
 def _export_one(
-    client: Client, urn: str, given: str, old: dict[str, Any] | None, root: Path,
-    columns: list[str], limit: int | None,
+    client: Client, declared: Collection, urn: str, given: str, old: dict[str, Any] | None,
+    root: Path, columns: list[str], limit: int | None,
 ) -> dict[str, Any]:  # fmt: skip
-    """Fetch one user and replace their partition; a failure becomes a failed entry.
+    """Fetch one owner's list and replace its partition; a failure becomes a failed entry.
 
     The errors that stop the job (:data:`_STOP`) are raised.
     """
     attempted_at = datetime.now(UTC).isoformat()
     try:
-        frame = client.tracks_df(urn, limit, progress=False)
+        frame = client.collection_df(declared.name, urn, limit=limit, progress=False)
+        assert isinstance(frame, pd.DataFrame)
         if frame[columns].isna().any().any():
+            key = declared.owner_column or "user_id"
             raise SchemaError(
-                f"tracks of {given} have no value in {columns}: partition on user_id instead"
+                f"{declared.name} of {given} have no value in {columns}: partition on {key} instead"
             )
         dirs = _partition_dirs(frame, columns)
         to_parquet(frame, root, partition_cols=columns)
@@ -448,24 +478,34 @@ def _manifest_frame(entries: list[dict[str, Any]]) -> pd.DataFrame:
                          "skipped": "bool", "error": "str"})  # fmt: skip
 
 
-def _given_users(users: object) -> tuple[list[UserRef], list[str]]:
-    """Validate the users (each named ``users[i]``); duplicates are allowed, merged later."""
-    if isinstance(users, str | numbers.Integral) or not isinstance(users, Iterable):
-        return user_refs(users), [str(users)]  # one user; raises for a non-user
-    if isinstance(users, dict | bytes):
-        return user_refs(users), []  # raises, naming the type
-    values = list(users)
+def _given(owners: object, owner: str) -> tuple[list[Ref], list[str]]:
+    """Validate the owners (each named ``users[i]``, ``tracks[i]``...); duplicates are
+    allowed, merged later."""
+    if owner == "users" and (
+        isinstance(owners, str | numbers.Integral | dict | bytes)
+        or not isinstance(owners, Iterable)
+    ):
+        return list(user_refs(owners)), [str(owners)]  # one user; raises for a non-user
+    if isinstance(owners, str | numbers.Integral) or not isinstance(owners, Iterable):
+        return [_parse(owners, owner, owner)], [str(owners)]
+    if isinstance(owners, dict | bytes):
+        return [_parse(owners, owner, owner)], []  # raises, naming the type
+    values = list(owners)
     if not values:
-        user_refs(values)  # raises: an empty list
-    return [parse_user(v, f"users[{i}]") for i, v in enumerate(values)], [str(v) for v in values]
+        if owner == "users":
+            user_refs(values)  # raises: an empty list
+        raise ArgumentError(f"{owner} must name at least one {owner[:-1]}, got an empty list")
+    refs = [_parse(v, owner, f"{owner}[{i}]") for i, v in enumerate(values)]
+    return refs, [str(v) for v in values]
 
 
 class _Job:
     """One export run: its users, what each became, and the first error that stopped it."""
 
-    def __init__(self, refs: list[UserRef], given: list[str], manifest: _Manifest,
-                 client: Client, root: Path, columns: list[str], limit: int | None,
-                 cutoff: datetime) -> None:  # fmt: skip
+    def __init__(self, declared: Collection, refs: list[Ref], given: list[str],
+                 manifest: _Manifest, client: Client, root: Path, columns: list[str],
+                 limit: int | None, cutoff: datetime) -> None:  # fmt: skip
+        self.declared = declared
         self.refs, self.given, self.manifest, self.client = refs, given, manifest, client
         self.root, self.columns, self.limit, self.cutoff = root, columns, limit, cutoff
         #: the indices of the other forms of user i given, merged into it
@@ -523,7 +563,7 @@ class _Job:
         if self.stopped:
             return self.not_attempted(i, None, old)
         try:
-            return self.client.user_urn(ref)
+            return self._urn(i)
         except _STOP as exc:
             self.halt(exc, self.given[i])
             return _failed(self.given[i], None, old, self.limit, exc)
@@ -540,12 +580,24 @@ class _Job:
             entry = self.not_attempted(i, urn, old)
         else:
             try:
-                entry = _export_one(self.client, urn, self.given[i], old, self.root,
-                                    self.columns, self.limit)  # fmt: skip
+                entry = _export_one(self.client, self.declared, urn, self.given[i], old,
+                                    self.root, self.columns, self.limit)  # fmt: skip
             except _STOP as exc:
                 self.halt(exc, self.given[i])
                 entry = _failed(self.given[i], urn, old, self.limit, exc)
         return self.finish(i, entry)
+
+    def _urn(self, i: int) -> str:
+        """Owner i's URN: ``/resolve`` for a name or a link (cached)."""
+        ref, owner = self.refs[i], self.declared.owner
+        if isinstance(ref, UserRef):
+            return self.client.user_urn(ref)
+        # a track or playlist: the collector's resolve (its messages, its /resolve)
+        options = self.client._options(None, None)
+        found = self.client.collector.resolve(
+            [Input(self.given[i], ref)], (owner,), options, 1, Failures("raise")
+        )
+        return found[0].urn or ""
 
     def forms(self, i: int) -> list[str]:
         """The other forms of user i given, in the order given."""
@@ -629,13 +681,96 @@ def export_tracks(
              user  skipped                        merged
     0  artist-001     True  [soundcloud:users:400007919]
     """
-    refs, given = _given_users(users)
-    columns = list(partition_cols)
-    usable = {c.name for c in TRACK_COLUMNS if c.kind in ("int", "str")}
-    if not set(columns) <= usable or not any(c in _USER_KEYS for c in columns):
+    return export_collection(
+        "tracks", users, path, partition_cols=partition_cols, workers=workers, limit=limit,
+        max_age=max_age, client=client,
+    )  # fmt: skip
+
+
+def _owner_keys(declared: Collection) -> tuple[str, ...]:
+    """The columns that say whose list a row is in (one of them must be a partition column)."""
+    return (declared.owner_column,) if declared.owner_column else _USER_KEYS
+
+
+def default_partition_cols(what: str) -> tuple[str, ...]:
+    """How :func:`export_collection` partitions ``what`` unless told otherwise.
+
+    The owner's permalink for the lists that carry it (a user's tracks and playlists), else
+    the owner column scdata adds (``followed_urn``, ``track_urn``...).
+
+    Examples
+    --------
+    >>> default_partition_cols("tracks"), default_partition_cols("followers")
+    (('user_permalink',), ('followed_urn',))
+    """
+    declared = collection(what)
+    return (declared.owner_column,) if declared.owner_column else ("user_permalink",)
+
+
+def export_collection(
+    what: str,
+    owners: str | int | Sequence[str | int],
+    path: str | os.PathLike[str],
+    *,
+    partition_cols: Sequence[str] | None = None,
+    workers: int = DEFAULT_WORKERS,
+    limit: int | None = None,
+    max_age: float | None = None,
+    client: Client | None = None,
+) -> pd.DataFrame:
+    """Export a collection of many owners to a hive-partitioned Parquet dataset, resumably.
+
+    :func:`export_tracks` for any list of :data:`scdata._resources.COLLECTIONS`: the
+    followers of many users, the comments on many tracks, the tracks of many playlists. Each
+    owner's list is fetched with :meth:`scdata.Client.collection_df` (typed, cached, walked
+    to its end) and written to its own partition; the manifest, resuming and stopping at a
+    wall are exactly those of :func:`export_tracks` (the manifest's ``table`` is ``what``,
+    and its entries' ``user`` is the owner as given, a track or playlist for lists owned by
+    one).
+
+    Parameters
+    ----------
+    what : str
+        A collection name: ``"followers"``, ``"likes_tracks"``, ``"comments"``...
+    owners : str, int or sequence of them
+        The users, tracks or playlists whose lists are exported (validated first).
+    path : str or os.PathLike
+        The dataset directory (created if needed; its parent must exist). A directory holds
+        one collection: exporting another into it raises.
+    partition_cols : sequence of str, optional
+        Default :func:`default_partition_cols` (``followed_urn`` for followers). One column
+        naming the owner must be among them.
+    workers, limit, max_age, client
+        As for :func:`export_tracks` (``limit``: rows per owner).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The manifest rows of these owners, as :func:`export_tracks` returns them.
+
+    Examples
+    --------
+    >>> import scdata
+    >>> from scdata.datasets.export import export_collection
+    >>> manifest = export_collection("followings", ["jowymusic", "bjork-unicode"], "follows")
+    >>> manifest[["user", "status"]]
+                user status
+    0      jowymusic     ok
+    1  bjork-unicode     ok
+    >>> sorted(scdata.read_parquet("follows")["follower_urn"].unique()) == sorted(manifest["urn"])
+    True
+    """
+    declared = collection(what)
+    refs, given = _given(owners, declared.owner)
+    columns = list(default_partition_cols(what) if partition_cols is None else partition_cols)
+    frame_cols = frame_columns(declared.item, [declared])
+    usable = {c.name for c in frame_cols if c.kind in ("int", "str")}
+    keys = _owner_keys(declared)
+    if not set(columns) <= usable or not any(c in keys for c in columns):
+        noun = "track" if what == "tracks" else f"{what}"
         raise ArgumentError(
-            "partition_cols must be integer or string track columns including one of "
-            f"{_USER_KEYS}, got {columns}"
+            f"partition_cols must be integer or string {noun} columns including one of "
+            f"{keys}, got {columns}"
         )
     limit = check_count("limit", limit, minimum=1, allow_none=True)
     root = check_output(path, dataset=True)
@@ -645,9 +780,9 @@ def export_tracks(
     if isinstance(max_age, bool) or not isinstance(max_age, int | float) or not max_age >= 0:
         raise ArgumentError(f"max_age must be a number of seconds >= 0, got {max_age!r}")
     root.mkdir(exist_ok=True)
-    manifest = _Manifest(root, columns)
+    manifest = _Manifest(root, columns, what, declared.owner)
     cutoff = datetime.now(UTC) - timedelta(seconds=max_age)
-    job = _Job(refs, given, manifest, client, root, columns, limit, cutoff)
+    job = _Job(declared, refs, given, manifest, client, root, columns, limit, cutoff)
 
     # the same form twice: merged at once; then the URNs (one cached /resolve per name)
     first: dict[str, int] = {}
@@ -708,11 +843,14 @@ def _counts(manifest: pd.DataFrame) -> tuple[int, int, int, int]:
             int((status == "not_attempted").sum()), merged)  # fmt: skip
 
 
-def export_summary(manifest: pd.DataFrame, path: str | os.PathLike[str]) -> str:
+def export_summary(
+    manifest: pd.DataFrame, path: str | os.PathLike[str], owners: str = "users"
+) -> str:
     """One line about an export: users ok, skipped and failed, and the rows in the dataset.
 
     Users not attempted (the job stopped) and duplicates merged are named when there are
     any. The rows are those on disk for these users, so they add up to the dataset's rows.
+    ``owners`` names the entries (``"tracks"`` for an export of comments).
 
     Examples
     --------
@@ -724,7 +862,7 @@ def export_summary(manifest: pd.DataFrame, path: str | os.PathLike[str]) -> str:
     """
     ok, failed, not_attempted, merged = _counts(manifest)
     skipped = int(((manifest["status"] == "ok") & manifest["skipped"]).sum())
-    parts = [f"export: {len(manifest)} users: {ok} ok ({ok - skipped} fetched, "
+    parts = [f"export: {len(manifest)} {owners}: {ok} ok ({ok - skipped} fetched, "
              f"{skipped} fresh), {failed} failed"]  # fmt: skip
     if not_attempted:
         parts[0] += f", {not_attempted} not attempted"
@@ -734,8 +872,10 @@ def export_summary(manifest: pd.DataFrame, path: str | os.PathLike[str]) -> str:
     return "; ".join(parts)
 
 
-def stop_summary(error: BaseException, path: str | os.PathLike[str]) -> str:
+def stop_summary(error: BaseException, path: str | os.PathLike[str], owners: str = "users") -> str:
     """One line about an export that stopped at `error` (raised by :func:`export_tracks`).
+
+    ``owners`` names the entries, as for :func:`export_summary`.
 
     Examples
     --------
@@ -750,6 +890,6 @@ def stop_summary(error: BaseException, path: str | os.PathLike[str]) -> str:
     ok, failed, not_attempted, _ = _counts(manifest) if manifest is not None else (0, 0, 0, 0)
     why = " ".join(str(error).split()) or type(error).__name__
     return (
-        f"export stopped: {why}; {ok} users done, {failed} failed, {not_attempted} not "
+        f"export stopped: {why}; {ok} {owners} done, {failed} failed, {not_attempted} not "
         f"attempted (see {manifest_path(path)}); run it again to resume"
     )
