@@ -185,6 +185,10 @@ class RemoteSandbox:
     def count(self, *args: Any, **kwargs: Any) -> int:
         return int(self._ask("call", "count", *args, **kwargs))
 
+    def advance(self, **delta: float) -> Any:
+        """Move the emulated clock forward (``days=``, ``hours=``...); the new time."""
+        return self._ask("call", "advance", **delta)
+
     def clear_log(self) -> None:
         self._ask("call", "clear_log")
 

@@ -44,7 +44,8 @@ def run(bench: Bench) -> None:
         first = scdata.sync(roster, store, client=client)
     first_gets = bench.gets()
 
-    say("sync: the nightly run (names pinned, every answer fresh)")
+    say("sync: the nightly run, a day later (names pinned, every answer fresh)")
+    bench.sb.advance(days=1)  # the emulator's clock: the next night's answers are dated then
     bench.sb.clear_log()
     with timer() as t, bench.client(cache) as client:
         nightly = scdata.sync(roster, store, client=client)
@@ -97,11 +98,12 @@ def run(bench: Bench) -> None:
         ),
         Row(
             "sync",
-            "rows observed: tracks per run, history rows after two runs",
+            "rows observed: tracks of the nightly run (= the naive loop's), history after two",
             f"{nightly.observed['tracks']:,} / {history:,}",
             f"{rows:,} tracks (naive)",
             "—",
-            "all, twice",
-            nightly.observed["tracks"] == rows == first.observed["tracks"] and history == 2 * rows,
+            "all, once per run",
+            nightly.observed["tracks"] == rows
+            and history == first.observed["tracks"] + nightly.observed["tracks"],
         ),
     )
