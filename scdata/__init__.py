@@ -69,6 +69,7 @@ if TYPE_CHECKING:  # what the lazy names are, for type checkers and IDEs
         RateLimitError,
         SchemaError,
         SoundCloudError,
+        StoreLockedError,
         TokenCooldownError,
         UserNotFoundError,
     )
@@ -80,7 +81,8 @@ logging.getLogger("scdata").addHandler(logging.NullHandler())
 _ERRORS = (
     "APIError", "ArgumentError", "AuthError", "BlockedError", "ConfigurationError",
     "InvalidReferenceError", "InvalidUserError", "NotFoundError", "OfflineError",
-    "RateLimitError", "SchemaError", "SoundCloudError", "TokenCooldownError", "UserNotFoundError",
+    "RateLimitError", "SchemaError", "SoundCloudError", "StoreLockedError", "TokenCooldownError",
+    "UserNotFoundError",
 )  # fmt: skip
 #: public name -> the module (relative to this package) that defines it
 _LAZY: dict[str, str] = {
@@ -155,6 +157,7 @@ __all__ = [
     "RateLimitError",
     "SchemaError",
     "SoundCloudError",
+    "StoreLockedError",
     "TokenCooldownError",
     "UserNotFoundError",
     "__version__",

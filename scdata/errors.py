@@ -16,7 +16,8 @@ built-in ``except`` working)::
     ├── RateLimitError .................... SoundCloud's rate limit did not clear in time
     │   └── BlockedError .................. SoundCloud's edge is blocking this IP
     ├── APIError .......................... an answer scdata cannot use
-    └── OfflineError ...................... offline, and the answer is not in the cache
+    ├── OfflineError ...................... offline, and the answer is not in the cache
+    └── StoreLockedError .................. another sync holds the store's lock
 
 Usage errors (``ArgumentError`` and ``InvalidUserError``) are the caller's to fix; the ``scdata``
 command exits 2 on them, and 1 on every other error. Building a frame never raises for a value
@@ -32,6 +33,7 @@ No message ever contains the client secret, a token or an Authorization value.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 AUTH_FAILED = "Fallo en la autenticación de SoundCloud"
 USER_REQUIRED = "Se requiere un nombre de usuario"
@@ -292,3 +294,14 @@ class APIError(SoundCloudError):
 
 class OfflineError(SoundCloudError):
     """``offline=True`` and the answer is not in the cache (no request was sent)."""
+
+
+class StoreLockedError(SoundCloudError):
+    """Another sync holds the store's lock; two syncs on one store are refused.
+
+    ``holder`` is what the lock file says about the other run (host, pid, run_id, started_at).
+    """
+
+    def __init__(self, message: str, holder: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.holder = holder or {}

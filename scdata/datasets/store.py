@@ -44,7 +44,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from .._version import __version__
-from ..errors import ArgumentError, SoundCloudError
+from ..errors import ArgumentError, StoreLockedError
 from ..frames.convert import table_to_frame
 from ..frames.files import COMPRESSION, write_atomically
 from ..frames.schema import SCHEMAS, Column, arrow_schema
@@ -115,17 +115,6 @@ EDGE_COLUMNS: tuple[Column, ...] = (
     _derived("removed_at", "timestamp",
              "When a complete list that should show it first did not (unfollowed, unliked)."),
 )  # fmt: skip
-
-
-class StoreLockedError(SoundCloudError):
-    """Another sync holds the store's lock; two syncs on one store are refused.
-
-    ``holder`` is what the lock file says about the other run (host, pid, run_id, started_at).
-    """
-
-    def __init__(self, message: str, holder: dict[str, Any] | None = None) -> None:
-        super().__init__(message)
-        self.holder = holder or {}
 
 
 def now_utc() -> datetime:
