@@ -127,17 +127,21 @@ def read_only(directory: Path) -> Iterator[None]:
 
 def test_a_read_only_cache_serves_cached_and_offline_reads(sandbox, cache_dir, caplog):
     expected = fill(sandbox, cache_dir)
-    before = {p.name: p.read_bytes() for p in cache_dir.iterdir() if p.is_file()}
+    def files() -> dict[str, bytes]:  # every file, the walk copies' directory included
+        return {str(p.relative_to(cache_dir)): p.read_bytes() for p in cache_dir.rglob("*")
+                if p.is_file()}  # fmt: skip
+
+    before = files()
     caplog.set_level(logging.WARNING, logger="scdata")
     with read_only(cache_dir):
         with make_client(sandbox, cache_dir) as client:
             cached = client.tracks_df("jowymusic", progress=False)
             offline = client.tracks_df("jowymusic", offline=True)
-        assert sorted(p.name for p in cache_dir.iterdir()) == sorted(before)
+        assert sorted(files()) == sorted(before)
     pd.testing.assert_frame_equal(cached, expected)
     pd.testing.assert_frame_equal(offline, expected)
     assert sandbox.requests == []
-    assert {p.name: p.read_bytes() for p in cache_dir.iterdir() if p.is_file()} == before
+    assert files() == before
     warnings = cache_warnings(caplog)
     assert len(warnings) == 2, warnings  # one per file, naming it and what is wrong
     for which, warning in zip(FILES, sorted(warnings), strict=True):

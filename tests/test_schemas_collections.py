@@ -149,12 +149,12 @@ def test_extra_columns_are_declared_once_and_typed() -> None:
     assert list(EXTRA_COLUMNS) == [
         "position", "rank", "search_rank", "search_query", "window_start", "window_end",
         "liker_urn", "reposter_urn", "followed_urn", "follower_urn", "item_urn",
-        "playlist_urn", "source_urn", "user_urn", "tracks_missing", "track_urns",
+        "playlist_urn", "source_urn", "user_urn", "tracks_missing", "observed_at", "track_urns",
     ]  # fmt: skip
     kinds = {name: col.kind for name, col in EXTRA_COLUMNS.items()}
     assert kinds["position"] == kinds["rank"] == kinds["search_rank"] == "int"
     assert kinds["tracks_missing"] == "int" and kinds["track_urns"] == "list"
-    assert kinds["window_start"] == "timestamp"
+    assert kinds["window_start"] == kinds["observed_at"] == "timestamp"
     assert all(kinds[n] == "str" for n in EXTRA_COLUMNS if n.endswith("_urn"))
     for col in EXTRA_COLUMNS.values():
         assert col.description.endswith(".") and col.derived
