@@ -27,6 +27,14 @@ SLOW_EXAMPLES = {
     "scdata.dask.tracks_ddf",
     "scdata.datasets.export.export_tracks",
     "scdata.datasets.sync.sync",  # two artists' 1,000 tracks, paced
+    "scdata.datasets.export.export_collection",  # several owners' lists, paced
+    "scdata.sandbox.search.matching",  # builds the search index of the whole catalogue
+    "scdata._collections.CollectionsMixin.comments_df",  # 1,234 comments
+    # each syncs a store first
+    *(
+        f"scdata.datasets.history.{f}"
+        for f in ("history_df", "growth_df", "connect", "catalogue_df", "edges_df")
+    ),
     *(f"scdata._search.SearchMixin.search_{k}" for k in ("tracks", "users", "playlists")),
 }
 

@@ -13,6 +13,7 @@ import scdata._collect
 import scdata.frames.convert
 from scdata.frames.files import frame_to_table
 from scdata.frames.schema import EXTRA_COLUMNS, TRACK_COLUMNS, arrow_schema
+from scdata.sandbox import Sandbox
 
 from .conftest import needs_extra
 
@@ -75,8 +76,13 @@ def test_polars_reads_the_same_rows(client, monkeypatch):
     assert df["position"].dtype == pl.Int64 and df["created_at"].dtype == pl.Datetime("us", "UTC")
 
 
-def test_search_has_the_backends_too(client):
-    table = client.search_users("jowy", backend="arrow")
+@pytest.mark.slow  # over half a second: the full run has it
+def test_search_has_the_backends_too(cache_dir):
+    with (
+        Sandbox(artists=0) as small,
+        scdata.Client(**small.client_settings, cache_dir=cache_dir) as client,
+    ):
+        table = client.search_users("jowy", backend="arrow")
     assert isinstance(table, pa.Table) and "search_rank" in table.column_names
     assert table.schema.field("search_rank").type == EXTRA_COLUMNS["search_rank"].arrow_type
 

@@ -59,6 +59,7 @@ def garble(path: Path, *, keep: int = 0) -> None:
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
+@pytest.mark.slow  # over half a second: the full run has it
 @pytest.mark.parametrize("which", ["http", "pages"])
 def test_a_corrupt_file_is_set_aside_with_one_warning_and_rebuilt(
     sandbox, cache_dir, caplog, which
@@ -79,6 +80,7 @@ def test_a_corrupt_file_is_set_aside_with_one_warning_and_rebuilt(
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
 
+@pytest.mark.slow  # over half a second: the full run has it
 @pytest.mark.parametrize("which", ["http", "pages"])
 def test_damage_found_while_reading_is_a_miss_and_the_file_is_rebuilt(
     sandbox, cache_dir, caplog, which
@@ -127,6 +129,7 @@ def read_only(directory: Path) -> Iterator[None]:
 
 def test_a_read_only_cache_serves_cached_and_offline_reads(sandbox, cache_dir, caplog):
     expected = fill(sandbox, cache_dir)
+
     def files() -> dict[str, bytes]:  # every file, the walk copies' directory included
         return {str(p.relative_to(cache_dir)): p.read_bytes() for p in cache_dir.rglob("*")
                 if p.is_file()}  # fmt: skip

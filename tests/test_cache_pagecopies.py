@@ -80,6 +80,7 @@ def _first_urls(cache_dir):
     "damage",
     ["data", "expires-missing", "expires-text", "next-href-bytes", "wrong-type"],
 )
+@pytest.mark.slow  # over half a second: the full run has it
 def test_a_garbage_copy_in_redis_is_a_miss_rebuilt_without_a_request(
     sandbox, cache_dir, redis_url, damage
 ):

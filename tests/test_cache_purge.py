@@ -86,6 +86,7 @@ def stale_rows(cache_dir: Path, n: int, *, days: int) -> None:
                                [(key, expires, b"x") for key in keys])  # fmt: skip
 
 
+@pytest.mark.slow  # over half a second: the full run has it
 def test_a_purge_pass_does_bounded_work_and_keeps_what_offline_may_read(sandbox, cache_dir):
     assert (cachefile.KEEP_EXPIRED, cachefile.PURGE_BATCH, cachefile.PURGE_EVERY) == (
         86400,

@@ -68,6 +68,7 @@ def test_bad_usage_exits_2(args, env, tmp_path):
     assert "Traceback" not in out.stderr and out.stdout == ""
 
 
+@pytest.mark.slow  # over half a second: the full run has it
 def test_unknown_user_exits_1_with_one_line(env):
     out = run(["tracks", "nobody-here-123"], env)
     assert out.returncode == 1
@@ -77,6 +78,7 @@ def test_unknown_user_exits_1_with_one_line(env):
     )
 
 
+@pytest.mark.slow  # over half a second: the full run has it
 def test_missing_credentials_exit_1_naming_them(bare_env):
     out = run(["user", "jowymusic"], bare_env)
     assert out.returncode == 1 and "SOUNDCLOUD_CLIENT_ID" in out.stderr

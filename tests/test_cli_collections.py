@@ -79,6 +79,7 @@ def _subcommands() -> dict[str, set[str]]:
 # ----------------------------------------------------------------------------- each command
 
 
+@pytest.mark.slow  # over half a second: the full run has it
 @pytest.mark.parametrize("declared", COMMANDS, ids=lambda c: c.name)
 def test_each_command_writes_the_collection_as_csv(declared, run, sandbox):
     collection = declared.collection()

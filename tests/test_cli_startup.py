@@ -39,6 +39,7 @@ def imported(command: list[str], env: dict[str, str]) -> set[str]:
     return names
 
 
+@pytest.mark.slow  # over half a second: the full run has it
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: c or "scdata")
 def test_help_imports_neither_pandas_nor_pyarrow(command, bare_env):
     args = [*command.split(), "--help"]
@@ -71,6 +72,7 @@ def test_no_subcommand_help_imports_pandas_or_pyarrow(bare_env):
     assert {c.name for c in DECLARED} | {"resolve", "export"} <= set(names.split())
 
 
+@pytest.mark.slow  # over half a second: the full run has it
 def test_import_scdata_is_light_and_loads_names_on_first_use(bare_env):
     code = (
         "import sys, scdata\n"

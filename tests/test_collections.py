@@ -22,13 +22,18 @@ def api_requests(sandbox, pattern: str = "*") -> int:
     return sandbox.count(pattern) - sandbox.count("/oauth/token")
 
 
+OWNERS = {"users": SMALL_USER}
+
+
 @pytest.fixture
 def owners(client):
-    """One small owner of each kind, found through the API itself."""
-    track = client.tracks_df(SMALL_USER, limit=1)["urn"].iloc[0]
-    playlists = client.playlists_df("jowymusic")
-    playlist = playlists.loc[playlists["track_count"] > 0, "urn"].iloc[0]
-    return {"users": SMALL_USER, "tracks": track, "playlists": playlist}
+    """One small owner of each kind, found through the API itself (once: the world is fixed)."""
+    if len(OWNERS) == 1:
+        track = client.tracks_df(SMALL_USER, limit=1)["urn"].iloc[0]
+        playlists = client.playlists_df("jowymusic")
+        playlist = playlists.loc[playlists["track_count"] > 0, "urn"].iloc[0]
+        OWNERS.update(tracks=track, playlists=playlist)
+    return OWNERS
 
 
 @pytest.mark.parametrize("what", sorted(set(COLLECTIONS) - {"tracks"}))
@@ -52,6 +57,7 @@ def test_every_collection_is_typed_positioned_and_accounted_for(client, owners, 
         assert df["urn"].is_unique  # one owner's list: an item once
 
 
+@pytest.mark.slow  # over half a second: the full run has it
 def test_a_walk_to_the_end_matches_the_owners_count_where_the_api_agrees(client):
     user = client.user(SMALL_USER)
     followings = client.followings_df(SMALL_USER)
@@ -110,6 +116,7 @@ def test_when_every_input_fails_the_frame_still_has_every_column(client):
 
 
 # ------------------------------------------------------------------- request economy
+@pytest.mark.slow  # over half a second: the full run has it
 def test_a_list_costs_its_pages_plus_one_owner_lookup(client, sandbox):
     user = client.user(SMALL_USER)  # the profile, so the count is known
     sandbox.clear_log()

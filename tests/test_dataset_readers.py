@@ -58,6 +58,7 @@ def test_polars_scans_the_directory(exported):
     assert frame.schema["id"] == polars.Int64 and frame.schema["tags"] == polars.List(polars.String)
 
 
+@pytest.mark.slow  # over half a second: the full run has it
 @pytest.mark.parametrize("where", ["{root}", "{root}/**", "{root}/**/*.parquet"])
 def test_duckdb_reads_the_directory(exported, where):
     root, expected = exported

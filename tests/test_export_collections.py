@@ -102,6 +102,7 @@ def test_export_tracks_is_export_collection_of_tracks(client, tmp_path):
     assert json.loads(manifest_path(tmp_path / "a").read_text())["table"] == "tracks"
 
 
+@pytest.mark.slow  # four exports through the console script (~15 s)
 def test_cli_export_what(sb, client, tmp_path, monkeypatch, capsys):
     for key, value in sb.env.items():
         monkeypatch.setenv(key, value)

@@ -59,6 +59,7 @@ def edit_manifest(out: Path, change) -> None:
     ["{outside}", "../../precious", "user_permalink=../../../precious",
      "user_permalink=x/../../../precious", "user_permalink=artist-001/../../../precious"],
 )  # fmt: skip
+@pytest.mark.slow  # over half a second: the full run has it
 def test_a_partition_outside_the_dataset_is_never_deleted(
     sb, client, out, sentinel, partition, caplog
 ):

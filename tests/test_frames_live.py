@@ -162,6 +162,7 @@ def test_embedded_user_counts_are_not_columns_and_the_join_gives_the_real_ones(c
     assert tracks["user_country"].isna().all()  # "" is missing
 
 
+@pytest.mark.slow  # over half a second: the full run has it
 def test_the_join_example_in_docs_columns_md_runs(sandbox, sandbox_env):
     text = (REPO / "docs" / "columns.md").read_text(encoding="utf-8")
     section = text.split("## The uploader's counts", 1)[1]

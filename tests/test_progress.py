@@ -55,6 +55,7 @@ def bars(monkeypatch, sandbox):
     return made
 
 
+@pytest.mark.slow  # 10,000 tracks, cold
 @pytest.mark.parametrize("raw", [False, True], ids=["frame", "raw"])
 def test_tracks_df_moves_the_bar_per_page(client, sandbox, bars, raw):
     result = client.tracks_df(USER, raw=raw, progress=True)
@@ -75,6 +76,7 @@ def test_iter_tracks_moves_the_bar_per_page(client, sandbox, bars):
     assert [n for n, _ in bar.updates] == [200] * 5 and bar.closed
 
 
+@pytest.mark.slow  # 10,000 tracks, cold then warm
 def test_a_warm_pull_fills_the_bar_from_the_walk_copy(client, sandbox, bars):
     client.tracks_df(USER, progress=False)
     sandbox.clear_log()

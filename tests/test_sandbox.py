@@ -817,6 +817,7 @@ def test_latency_does_not_serialise(sb: Sandbox, token: str) -> None:
     assert time.perf_counter() - started < 0.25 * 4
 
 
+@pytest.mark.slow  # over half a second: the full run has it
 def test_concurrent_clients(sb: Sandbox, token: str) -> None:
     paths = [
         f"/users/{JOWY}",

@@ -205,6 +205,7 @@ def test_secret_playlist_and_reposters(sb: Sandbox, api: requests.Session) -> No
 
 
 # -- comments, related, web profiles -----------------------------------------------------------
+@pytest.mark.slow  # over half a second: the full run has it
 def test_comments_offset_paging_last_page_without_next_href(
     sb: Sandbox, api: requests.Session
 ) -> None:

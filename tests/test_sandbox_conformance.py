@@ -14,7 +14,7 @@ from scdata.sandbox.world import FAN_BASE
 from .conftest import needs_shared
 from .test_sandbox import _conforms, _schemas
 
-pytestmark = needs_shared
+pytestmark = [needs_shared, pytest.mark.slow]  # every route against api.yaml: CI
 
 JOWY, EMPTY, BJORK, HOT_TRACK, SET_449 = (
     52_461_337,

@@ -415,6 +415,7 @@ def frames_of(kind: str) -> dict[str, pd.DataFrame]:
             "0 rows extras": extra.iloc[:0].reset_index(drop=True)}  # fmt: skip
 
 
+@pytest.mark.slow  # over half a second: the full run has it
 @pytest.mark.parametrize("kind", SCHEMAS)
 def test_parquet_round_trip(kind: str, tmp_path: Path) -> None:
     for label, df in frames_of(kind).items():
@@ -436,6 +437,7 @@ def test_parquet_round_trip(kind: str, tmp_path: Path) -> None:
         )
 
 
+@pytest.mark.slow  # over half a second: the full run has it
 @pytest.mark.parametrize("kind", SCHEMAS)
 def test_a_file_without_scdata_metadata_is_detected(kind: str, tmp_path: Path) -> None:
     df = frames_of(kind)["extras"]

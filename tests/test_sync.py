@@ -103,6 +103,7 @@ def test_every_run_refetches_and_never_duplicates_an_observation(client, sandbox
     assert per_item.isin([1, 2]).all()
 
 
+@pytest.mark.slow  # over half a second: the full run has it
 def test_the_store_is_read_by_duckdb_and_pyarrow_as_it_is(client, tmp_path):
     pytest.importorskip("duckdb")
     import pyarrow.dataset as ds

@@ -30,6 +30,7 @@ def token_file(client: scdata.Client, cache_dir) -> FileTokenStore:
     return FileTokenStore(cache_dir, client.settings.token_key)
 
 
+@pytest.mark.slow  # over half a second: the full run has it
 def test_token_that_cannot_be_saved_is_kept_in_memory(sandbox, cache_dir, caplog):
     client = make_client(sandbox, cache_dir)
     path = token_file(client, cache_dir).path
@@ -43,6 +44,7 @@ def test_token_that_cannot_be_saved_is_kept_in_memory(sandbox, cache_dir, caplog
     assert sandbox.client_secret not in caplog.text
 
 
+@pytest.mark.slow  # over half a second: the full run has it
 def test_unwritable_cache_dir_and_lock_do_not_break_calls(sandbox, tmp_path, caplog):
     blocker = tmp_path / "not-a-directory"
     blocker.write_text("")
@@ -56,6 +58,7 @@ def test_unwritable_cache_dir_and_lock_do_not_break_calls(sandbox, tmp_path, cap
         assert sum(what in r.message for r in caplog.records) == 1, what
 
 
+@pytest.mark.slow  # over half a second: the full run has it
 def test_lock_that_cannot_be_created_does_not_break_calls(sandbox, cache_dir, caplog):
     client = make_client(sandbox, cache_dir)
     store = token_file(client, cache_dir)
@@ -113,6 +116,7 @@ def test_shared_sticky_cache_dir_is_only_warned_about(sandbox, cache_dir, caplog
     assert "SCDATA_CACHE_DIR to a private directory" in caplog.text
 
 
+@pytest.mark.slow  # over half a second: the full run has it
 def test_short_lived_tokens_are_not_renewed_before_every_request(cache_dir):
     with Sandbox(token_ttl=20) as sb:  # renewed 2 s before expiry, not 60 s (always)
         client = make_client(sb, cache_dir)

@@ -71,6 +71,7 @@ def endless_pages(proxy: ApiProxy, user_urn: str, pages: Callable[[int], list[di
 
 
 # ------------------------------------------------------------------------------ no progress
+@pytest.mark.slow  # over half a second: the full run has it
 @pytest.mark.parametrize("view", VIEWS)
 @pytest.mark.parametrize("kind", ["empty pages", "the same tracks again"])
 def test_pages_without_new_tracks_end_the_walk_with_an_error(proxy, proxied, sandbox, view, kind):
@@ -87,6 +88,7 @@ def test_pages_without_new_tracks_end_the_walk_with_an_error(proxy, proxied, san
     assert served == list(range(1, MAX_IDLE_PAGES + 2))  # the first, then the idle ones
 
 
+@pytest.mark.slow  # over half a second: the full run has it
 def test_the_bound_is_the_run_of_idle_pages_not_their_total(proxy, proxied, sandbox):
     """Hidden tracks take page slots (API-NOTES-2 §1.9): long empty runs that end are fine."""
     user = sandbox.catalog.user(JOWY)
@@ -233,6 +235,7 @@ def fresh_upload(sandbox) -> dict:
     ],
     ids=["iter_tracks", "raw"],
 )
+@pytest.mark.slow  # over half a second: the full run has it
 def test_a_refresh_through_the_dicts_refreshes_the_frame(client, sandbox, refresh_through):
     before = client.tracks_df(JOWY, progress=False)
     track = fresh_upload(sandbox)
