@@ -39,8 +39,21 @@ SLOW_EXAMPLES = {
 }
 
 
+# test modules that measure time, pace requests or start processes of their own: the full
+# lane runs them alone (``-m serial``) after the rest has run on two workers
+SERIAL_MODULES = {
+    "test_benchmarks", "test_bulk", "test_cache_pagecopies", "test_cache_purge",
+    "test_cli_startup", "test_concurrency", "test_export", "test_export_wall", "test_history",
+    "test_pagestore", "test_production_day", "test_redis", "test_resilience", "test_sandbox",
+    "test_sandbox_clock", "test_sandbox_collections", "test_sandbox_production", "test_sync_clock",
+    "test_throttle", "test_throttle_redis", "test_throttle_wire", "test_token_breaker",
+}  # fmt: skip
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
+        if item.path.stem in SERIAL_MODULES:
+            item.add_marker(pytest.mark.serial)
         if not isinstance(item, DoctestItem):
             continue
         if item.name in SLOW_EXAMPLES:
