@@ -603,8 +603,8 @@ def deliver(
     which ``pl.from_arrow`` drops: ask for ``backend="arrow"`` to keep them. Neither of the
     two goes through pandas.
     """
-    if backend == "pandas":
-        frame = table_to_frame(table, SCHEMAS[kind])
+    if backend == "pandas":  # a table of no declared schema (kind "") keeps its Arrow types
+        frame = table_to_frame(table, SCHEMAS.get(kind, ()))
         frame.attrs["fetched_at"] = fetched_at.isoformat()
         frame.attrs["scdata"] = attrs
         return frame

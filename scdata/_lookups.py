@@ -12,7 +12,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-import pandas as pd
 import pyarrow as pa
 
 from ._checks import check_workers
@@ -24,7 +23,6 @@ from .http.refs import ITEM_KINDS
 
 Refs = Any
 _SINGULAR = {"users": "user", "tracks": "track", "playlists": "playlist"}
-_PANDAS = {pa.large_string(): pd.StringDtype(na_value=float("nan")), pa.int64(): pd.Int64Dtype()}
 
 
 class LookupsMixin(CollectionsMixin):
@@ -126,11 +124,6 @@ class LookupsMixin(CollectionsMixin):
                 ),
             }
         )
-        if backend == "pandas":
-            frame = table.to_pandas(types_mapper=_PANDAS.get)
-            frame.attrs["fetched_at"] = fetched_at.isoformat()
-            frame.attrs["scdata"] = {"failures": failures.items}
-            return frame
         return deliver(table, "", {"failures": failures.items}, backend, fetched_at)
 
     def lookup_tracks(

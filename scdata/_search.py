@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import logging
 import math
 import numbers
@@ -38,14 +39,22 @@ import pandas as pd
 import pyarrow as pa
 
 from ._checks import check_access, check_count
-from ._collect import check_backend, deliver
+from ._collect import check_backend, check_errors, deliver
 from ._fanout import DEFAULT_WORKERS, run_all
 from ._progress import progress_bar, progress_enabled
 from .config import Settings
 from .errors import APIError, ArgumentError, SoundCloudError
 from .frames.convert import page_table
 from .frames.schema import EXTRA_COLUMNS
-from .http.endpoints import PAGE_SIZE, FetchOptions, Page, SoundCloudAPI, keep_dicts
+from .http.endpoints import (
+    PAGE_SIZE,
+    FetchOptions,
+    Page,
+    SoundCloudAPI,
+    item_key,
+    item_keys,
+    keep_dicts,
+)
 
 log = logging.getLogger("scdata")
 
@@ -57,7 +66,6 @@ MIN_WINDOW = pd.Timedelta(hours=1)
 MAX_EMPTY_PAGES = 10
 #: The start of an open ``created_at`` range when windows need one (before SoundCloud's launch).
 EARLIEST = pd.Timestamp("2007-01-01", tz="UTC")
-ERRORS = ("raise", "skip")
 KINDS = ("tracks", "users", "playlists")
 API_TIME = "%Y-%m-%d %H:%M:%S"
 _DATE_ONLY = 10  # len("2025-12-31"): an end given as a date means the end of that day
@@ -170,9 +178,7 @@ def plan_search(
             params["show_tracks"] = "true"
     span, text_window = _window(window, start, end, created_at)
     limit = check_count("max_results", max_results, minimum=1, allow_none=True)
-    if errors not in ERRORS:
-        raise ArgumentError(f"errors must be 'raise' or 'skip', got {errors!r}")
-    return SearchPlan(kind, params, (start, end), span, text_window, limit, str(errors))
+    return SearchPlan(kind, params, (start, end), span, text_window, limit, check_errors(errors))
 
 
 def _query(q: object, *, required: bool) -> str | None:
@@ -352,21 +358,6 @@ def _with_offset(url: str, offset: int) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
-def _key(kind: str) -> Callable[[object], str | None]:
-    prefix = f"soundcloud:{kind}:"
-
-    def key(item: object) -> str | None:
-        if not isinstance(item, dict):
-            return None
-        urn = item.get("urn")
-        if isinstance(urn, str) and urn:
-            return urn
-        number = item.get("id")
-        return f"{prefix}{number}" if type(number) is int else None
-
-    return key
-
-
 class _Searcher:
     """Runs one planned search for a client: windows, probes, splits, coverage."""
 
@@ -376,7 +367,6 @@ class _Searcher:
     ) -> None:  # fmt: skip
         self.api, self.plan, self.options, self.bar = api, plan, options, bar
         self.depth = settings.search_depth
-        self.key = _key(plan.kind)
         self.found = 0  # rows so far, all windows (max_results)
         self.lock = threading.Lock()
 
@@ -386,7 +376,7 @@ class _Searcher:
             params["created_at[from]"] = span[0].strftime(API_TIME)
             params["created_at[to]"] = span[1].strftime(API_TIME)
         params.update(linked_partitioning="true", limit=str(PAGE_SIZE))
-        return f"{self.api.base_url}/{self.plan.kind}?{urlencode(sorted(params.items()))}"
+        return self.api.list_url(f"/{self.plan.kind}", dict(sorted(params.items())))
 
     def page(self, url: str, walk: _Walk) -> Page[list[dict[str, Any]]]:
         response = self.api.get(url, options=self.options)
@@ -403,7 +393,7 @@ class _Searcher:
         self.bar.update(len(items))
         return Page(
             items,
-            [self.key(item) for item in items],
+            item_keys(items, self.plan.kind),
             href if isinstance(href, str) and href else None,
             response.url,
             discard=lambda: self.api.forget(url),
@@ -587,7 +577,7 @@ def assemble(
 ) -> Any:  # fmt: skip
     """De-duplicate the windows' items by ``urn``, add the search columns and the coverage."""
     fetched_at = fetched_at or dt.datetime.now(dt.UTC)
-    key = _key(plan.kind)
+    key = functools.partial(item_key, kind=plan.kind)
     seen: set[str] = set()
     kept: list[tuple[dict[str, Any], int, _Walk]] = []
     outside = 0

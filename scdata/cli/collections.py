@@ -121,11 +121,6 @@ def command(name: str) -> Command:
     return _BY_NAME[name]
 
 
-def is_collection_command(name: str | None) -> bool:
-    """Whether ``name`` is one of the commands declared here."""
-    return name in _BY_NAME
-
-
 Add = Callable[..., argparse.ArgumentParser]
 
 

@@ -50,11 +50,13 @@ from typing import Any, cast
 import pandas as pd
 
 from .._client import Client, default_client
+from .._collect import parse_ref
 from .._fanout import DEFAULT_WORKERS
 from ..errors import ArgumentError, InvalidReferenceError
 from ..frames.files import write_atomically
 from ..frames.schema import SCHEMAS, Column
-from ..http.refs import ITEM_KINDS, parse_item, parse_user
+from ..http.refs import ITEM_KINDS
+from .export import read_users_file
 from .store import (
     CATALOGUE_COLUMNS,
     EDGE_COLUMNS,
@@ -95,7 +97,7 @@ _NOT_FOUND = ("NotFoundError", "UserNotFoundError")
 
 def read_watch(path: str | os.PathLike[str]) -> list[str]:
     """Read a watch file: one user, track or playlist a line; blank lines and ``#`` comments
-    are skipped.
+    are skipped (the format of ``scdata export``'s users file: :func:`read_users_file`).
 
     Examples
     --------
@@ -103,8 +105,7 @@ def read_watch(path: str | os.PathLike[str]) -> list[str]:
     >>> read_watch("roster.txt")
     ['artist-001', 'artist-002']
     """
-    lines = Path(path).expanduser().read_text(encoding="utf-8-sig").splitlines()
-    return [entry for line in lines if (entry := line.split("#", 1)[0].strip())]
+    return read_users_file(path)
 
 
 def _watch_values(watch: object) -> list[object]:
@@ -137,19 +138,11 @@ def _entry(value: object, label: str) -> _Entry:
     text = value.strip() if isinstance(value, str) else value
     is_name = isinstance(text, int) or (
         isinstance(text, str) and "/" not in text and not text.startswith("soundcloud:")
-    )
-    if is_name:
-        ref = parse_user(value, label)
-        if ref.user_id is not None:
-            urn = f"soundcloud:users:{ref.user_id}"
-            return _Entry(str(value), urn, "users", urn)
-        if ref.short_link is not None:
-            return _Entry(str(value), ref.key, None, None, ref.short_link)
-        return _Entry(str(value), ref.key, "users", None, ref.profile_url)
-    item = parse_item(value, ITEM_KINDS, label)
-    if item.urn is not None:
-        return _Entry(str(value), item.urn, item.kind, item.urn)
-    return _Entry(str(value), item.key, item.kind, None, item.resolve_url)
+    )  # a name or an id is a user's
+    ref = parse_ref(value, ("users",) if is_name else ITEM_KINDS, label)
+    if ref.urn is not None:
+        return _Entry(str(value), ref.urn, ref.kind, ref.urn)
+    return _Entry(str(value), ref.key, ref.kind, None, ref.resolve_url)
 
 
 def _parse_watch(values: list[object]) -> tuple[list[_Entry], list[dict[str, Any]]]:

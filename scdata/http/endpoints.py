@@ -433,8 +433,7 @@ class SoundCloudAPI:
         params: dict[str, Any] = {"linked_partitioning": "true", "limit": page_size}
         if access:
             params["access"] = access
-        url = f"{self.base_url}/users/{user_urn}/tracks"
-        return requests.Request("GET", url, params=params).prepare().url or url
+        return self.list_url(f"/users/{user_urn}/tracks", params)
 
     def list_page(
         self,
@@ -468,12 +467,6 @@ class SoundCloudAPI:
                            url=response.request.path_url, body=response.text)  # fmt: skip
         next_href = page.get("next_href")
         return page["collection"], next_href if isinstance(next_href, str) else None, response
-
-    def tracks_page(
-        self, url: str, user_urn: str, *, number: int = 1, options: FetchOptions = CACHED
-    ) -> tuple[list[dict[str, Any]], str | None, requests.Response]:
-        """A page of a user's tracks (:meth:`list_page`)."""
-        return self.list_page(url, user_urn, number=number, options=options)
 
     def _missing_page(
         self, response: requests.Response, owner: str, number: int, what: str
@@ -624,11 +617,23 @@ def _owner_kind(urn: str) -> str:
     return parts[1] if len(parts) == 3 and parts[1] in KINDS else "users"
 
 
-def item_keys(items: list[Any], kind: str = "tracks") -> list[str | None]:
-    """Each item's identity: its ``urn``, else one built from its ``id``, else ``None``.
+def item_key(item: Any, kind: str = "tracks") -> str | None:
+    """An item's identity: its ``urn``, else one built from its ``id`` (of ``kind``), else None.
 
-    ``kind`` names the URN built from an ``id`` (``tracks``, ``users``, ``playlists``,
-    ``comments``...).
+    Examples
+    --------
+    >>> item_key({"id": 7}, "users"), item_key({"urn": "soundcloud:tracks:1"}), item_key(None)
+    ('soundcloud:users:7', 'soundcloud:tracks:1', None)
+    """
+    urn = item.get("urn") if isinstance(item, dict) else None
+    if isinstance(urn, str):
+        return urn
+    number = item.get("id") if isinstance(item, dict) else None
+    return f"soundcloud:{kind}:{number}" if type(number) is int else None
+
+
+def item_keys(items: list[Any], kind: str = "tracks") -> list[str | None]:
+    """Each item's :func:`item_key`; ``kind`` names the URN built from an ``id``.
 
     Examples
     --------
@@ -637,14 +642,7 @@ def item_keys(items: list[Any], kind: str = "tracks") -> list[str | None]:
     >>> item_keys([{"id": 7}], "users")
     ['soundcloud:users:7']
     """
-    keys: list[str | None] = []
-    for item in items:
-        urn = item.get("urn") if isinstance(item, dict) else None
-        if not isinstance(urn, str):
-            number = item.get("id") if isinstance(item, dict) else None
-            urn = f"soundcloud:{kind}:{number}" if type(number) is int else None
-        keys.append(urn)
-    return keys
+    return [item_key(item, kind) for item in items]
 
 
 def track_keys(items: list[Any]) -> list[str | None]:
