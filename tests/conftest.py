@@ -19,6 +19,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -197,3 +198,19 @@ def redis_url() -> Iterator[str]:
 
     with redis_server() as url:
         yield url
+
+
+@pytest.fixture
+def proxy(sandbox: Sandbox) -> Iterator[Any]:
+    """The emulator behind ``/sc-api`` on another port (``tests/test_walk_proxy.ApiProxy``)."""
+    from .test_walk_proxy import ApiProxy
+
+    with ApiProxy(sandbox, "/sc-api") as front:
+        yield front
+
+
+@pytest.fixture
+def proxied(proxy: Any, cache_dir: Path) -> Iterator[scdata.Client]:
+    """A client whose API requests go through ``proxy`` (unpaced: some walks here are long)."""
+    with scdata.Client(**proxy.client_settings, cache_dir=cache_dir, rate_limit=0) as client:
+        yield client

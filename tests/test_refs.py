@@ -10,7 +10,6 @@ emulator has ``sb.location_style`` and ``sb.short_link``, these tests can use th
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
@@ -23,20 +22,6 @@ from scdata.http.refs import parse_user
 from .test_walk_proxy import ApiProxy, json_answer
 
 JOWY = "jowymusic"
-
-
-@pytest.fixture
-def proxy(sandbox) -> Iterator[ApiProxy]:
-    """The emulator behind ``/sc-api`` on another port."""
-    with ApiProxy(sandbox, "/sc-api") as front:
-        yield front
-
-
-@pytest.fixture
-def proxied(proxy: ApiProxy, cache_dir) -> Iterator[scdata.Client]:
-    """A client whose API requests go through ``proxy`` (unpaced: some walks here are long)."""
-    with scdata.Client(**proxy.client_settings, cache_dir=cache_dir, rate_limit=0) as client:
-        yield client
 
 
 UTM = "?utm_medium=api&utm_campaign=social_sharing&utm_source=id_317307"

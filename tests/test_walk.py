@@ -7,7 +7,7 @@ of the emulator for the shapes it cannot produce itself.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 
@@ -18,20 +18,6 @@ from scdata.http.endpoints import MAX_IDLE_PAGES
 from .test_walk_proxy import ApiProxy, json_answer
 
 JOWY = "jowymusic"
-
-
-@pytest.fixture
-def proxy(sandbox) -> Iterator[ApiProxy]:
-    """The emulator behind ``/sc-api`` on another port."""
-    with ApiProxy(sandbox, "/sc-api") as front:
-        yield front
-
-
-@pytest.fixture
-def proxied(proxy: ApiProxy, cache_dir) -> Iterator[scdata.Client]:
-    """A client whose API requests go through ``proxy`` (unpaced: some walks here are long)."""
-    with scdata.Client(**proxy.client_settings, cache_dir=cache_dir, rate_limit=0) as client:
-        yield client
 
 
 # both views of a user's tracks: API dicts (iter_tracks) and the typed frame (tracks_df)
