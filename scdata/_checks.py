@@ -7,7 +7,7 @@ and the value (users are checked by :mod:`scdata.http.refs`).
 from __future__ import annotations
 
 import numbers
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Literal, cast, overload
 
 import numpy as np
@@ -97,3 +97,21 @@ def check_workers(workers: object) -> int:
     if isinstance(workers, bool) or not isinstance(workers, numbers.Integral) or int(workers) < 1:
         raise ArgumentError(f"workers must be a positive integer, got {workers!r}")
     return int(workers)
+
+
+def check_choice(name: str, value: object, choices: Sequence[str]) -> str:
+    """``value`` when it is one of ``choices``; anything else raises naming ``name`` and it.
+
+    Examples
+    --------
+    >>> check_choice("kind", "tracks", ("tracks", "playlists"))
+    'tracks'
+    >>> check_choice("kind", "albums", ("tracks", "playlists"))
+    Traceback (most recent call last):
+    ...
+    scdata.errors.ArgumentError: kind must be "tracks" or "playlists", got 'albums'
+    """
+    if not isinstance(value, str) or value not in choices:
+        listed = ", ".join(f'"{c}"' for c in choices[:-1]) + f' or "{choices[-1]}"'
+        raise ArgumentError(f"{name} must be {listed}, got {value!r}")
+    return str(value)

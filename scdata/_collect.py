@@ -27,11 +27,11 @@ import numbers
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
 import pyarrow as pa
 
-from ._checks import check_count, check_workers
+from ._checks import check_choice, check_count, check_workers
 from ._fanout import run_all
 from ._progress import counted, progress_bar, progress_enabled
 from ._resources import Collection
@@ -78,9 +78,7 @@ def check_errors(errors: object) -> Errors:
     ...
     scdata.errors.ArgumentError: errors must be "raise" or "skip", got 'ignore'
     """
-    if errors not in ("raise", "skip"):
-        raise ArgumentError(f'errors must be "raise" or "skip", got {errors!r}')
-    return "raise" if errors == "raise" else "skip"
+    return cast("Errors", check_choice("errors", errors, ("raise", "skip")))
 
 
 @dataclasses.dataclass
@@ -492,10 +490,8 @@ class Collector:
         options = self.client._options(offline, refresh)
         fetched_at = datetime.now(UTC)
         inputs = self.parse(values, kinds, name, failures)
-        collections = {id(i): pick(i) for i in inputs}  # the kind is known: checks first
         inputs = self.resolve(inputs, kinds, options, workers, failures)
-        for i in inputs:
-            collections[id(i)] = pick(i)
+        collections = {id(i): pick(i) for i in inputs}  # reposters: the kind the URN names
         checked = [i for i in inputs if collections[id(i)].check_owner]
         if checked:
             owners = {i.urn: collections[id(i)].owner for i in checked}
@@ -586,11 +582,10 @@ def check_backend(backend: object) -> Backend:
     ...
     scdata.errors.ArgumentError: backend must be "pandas", "arrow" or "polars", got 'spark'
     """
-    if backend not in BACKENDS:
-        raise ArgumentError(f'backend must be "pandas", "arrow" or "polars", got {backend!r}')
-    if backend == "polars" and importlib.util.find_spec("polars") is None:
+    chosen = cast("Backend", check_choice("backend", backend, BACKENDS))
+    if chosen == "polars" and importlib.util.find_spec("polars") is None:
         raise ImportError("backend='polars' needs polars: pip install 'scdata[polars]'")
-    return "arrow" if backend == "arrow" else "polars" if backend == "polars" else "pandas"
+    return chosen
 
 
 def deliver(

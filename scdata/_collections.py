@@ -33,10 +33,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, TypedDict, cast
 
-from ._checks import check_access
+from ._checks import check_access, check_choice
 from ._collect import Collector, Input
 from ._resources import COLLECTIONS, Collection, collection
-from .errors import ArgumentError
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -63,10 +62,8 @@ class ListOptions(TypedDict, total=False):
     backend: str
 
 
-def _kind(kind: object, name: str = "kind") -> str:
-    if kind not in LIKE_KINDS:
-        raise ArgumentError(f'{name} must be "tracks" or "playlists", got {kind!r}')
-    return str(kind)
+def _kind(kind: object) -> str:
+    return check_choice("kind", kind, LIKE_KINDS)
 
 
 def _fixed(name: str) -> Any:

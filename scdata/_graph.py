@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import pyarrow as pa
 
-from ._checks import check_count, check_workers
+from ._checks import check_choice, check_count, check_workers
 from ._collect import Failures, Input, check_errors
 from ._fanout import run_all
 from ._lookups import LookupsMixin
@@ -52,9 +52,7 @@ _ROUND = 2
 
 
 def _check_direction(direction: object) -> str:
-    if direction not in DIRECTIONS:
-        raise ArgumentError(f'direction must be "followings" or "followers", got {direction!r}')
-    return str(direction)
+    return check_choice("direction", direction, DIRECTIONS)
 
 
 def _count(value: object) -> int | None:

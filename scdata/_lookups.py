@@ -14,7 +14,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from ._checks import check_workers
+from ._checks import check_choice, check_workers
 from ._collect import Failures, Input, check_backend, check_errors, deliver
 from ._collections import CollectionsMixin
 from .frames.convert import page_table
@@ -196,8 +196,4 @@ class LookupsMixin(CollectionsMixin):
 
 
 def _check_kind(kind: object) -> str:
-    from .errors import ArgumentError
-
-    if kind not in ITEM_KINDS:
-        raise ArgumentError(f'kind must be "users", "tracks" or "playlists", got {kind!r}')
-    return str(kind)
+    return check_choice("kind", kind, ITEM_KINDS)

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from .._checks import check_choice
 from ..errors import ArgumentError
 from ..frames.schema import Column
 from .store import (
@@ -74,9 +75,7 @@ GROWTH_COLUMNS: tuple[Column, ...] = (
 def _kinds(kind: object) -> tuple[str, ...]:
     if kind is None:
         return KINDS
-    if kind not in KINDS:
-        raise ArgumentError(f'kind must be "tracks", "users" or "playlists", got {kind!r}')
-    return (str(kind),)
+    return (check_choice("kind", kind, KINDS),)
 
 
 def _since(since: object) -> datetime | None:
