@@ -21,7 +21,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +60,8 @@ class Sizes:
         self.processes = 2 if quick else 10
         self.fleet = [f"artist-{i:03d}" for i in range(1, (10 if quick else 200) + 1)]
         self.normalise_n = normalise.QUICK_N if quick else 100_000
-        self.reps = 3  # warm runs and normalisation runs; the best is kept
+        self.reps = 3  # runs of a second or more (naive warm loop, normalisation); the best is kept
+        self.quick_reps = 40  # runs of milliseconds (warm pull and its floors): more, as cheap
         self.cli_reps = 5  # `scdata --help` and `python -c pass` runs; the best is kept
 
     @property
@@ -119,12 +120,36 @@ def timer() -> Iterator[list[float]]:
 
 
 def best_time(func: Callable[[], object], reps: int) -> float:
-    """The shortest of ``reps`` wall times of ``func()``."""
+    """The shortest of ``reps`` wall times of ``func()``.
+
+    A run ends when ``func`` returns its result, as a caller's call does: the result is
+    released after the clock stops, so freeing it (a frame's Python lists, a list of
+    responses) is not counted, whichever side of a comparison it is on.
+    """
     best = math.inf
     for _ in range(reps):
         with timer() as t:
-            func()
+            result = func()
+        del result
         best = min(best, t[0])
+    return best
+
+
+def best_alternately(
+    funcs: Sequence[Callable[[], object]], reps: int, block: int = 1
+) -> list[float]:
+    """The best of ``reps`` wall times of each of ``funcs``, run in turns of ``block`` runs.
+
+    Taking turns, the functions see the same machine load, so their ratio measures their
+    work rather than the moment each was run (a VM's neighbours come and go within seconds).
+    """
+    best = [math.inf] * len(funcs)
+    done = 0
+    while done < reps:
+        n = min(block, reps - done)
+        for i, func in enumerate(funcs):
+            best[i] = min(best[i], best_time(func, n))
+        done += n
     return best
 
 

@@ -95,6 +95,10 @@ def test_quick_benchmark_runs_and_reports_every_section(tmp_path: Path) -> None:
         assert NUMBER.search(found[0][2]), f"collections line without a figure: {found[0]}"
         if start in COLLECTIONS_PASS:
             assert found[0][-1].strip(" |") == "PASS", f"request economy lost: {found[0]}"
+    warm = [row.split(" | ") for row in rows if row.startswith("| warm pull | ")]
+    floor = [cells for cells in warm if cells[1].startswith("floor: requests-cache reads")]
+    assert len(floor) == 1, f"warm pull floor line missing or repeated in:\n{proc.stdout}"
+    assert floor[0][-1].strip(" |") in ("PASS", "FAIL"), f"the floor has a target: {floor[0]}"
     cli = [row.split(" | ") for row in rows if row.startswith("| cli startup | ")]
     timing = [cells for cells in cli if cells[1].startswith("wall time of `scdata --help`")]
     assert len(timing) == 1, f"cli startup timing line missing or repeated in:\n{proc.stdout}"
@@ -121,3 +125,15 @@ def test_quick_refuses_to_write_results() -> None:
     )
     assert proc.returncode == 2
     assert "not with --quick" in proc.stderr
+
+
+def test_best_alternately_runs_each_function_in_turns_and_keeps_its_best(monkeypatch) -> None:
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    from _common import best_alternately
+
+    calls: list[str] = []
+    results = best_alternately(
+        [lambda: calls.append("a"), lambda: calls.append("b")], reps=5, block=2
+    )
+    assert "".join(calls) == "aabbaabbab"
+    assert all(0 < best < 1 for best in results)

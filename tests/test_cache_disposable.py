@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from requests_cache.backends import SQLiteCache
 
 from scdata.cli.main import main
 from scdata.errors import OfflineError
@@ -259,3 +260,20 @@ def test_a_shared_sticky_directory_is_warned_about_not_changed(sandbox, cache_di
     (warning,) = [w for w in cache_warnings(caplog) if "not ours to change" in w]
     assert str(cache_dir) in warning and "SCDATA_CACHE_DIR" in warning
     assert stat.S_IMODE((cache_dir / CACHE_FILE).stat().st_mode) == 0o600
+
+
+def test_sessions_share_one_serializer_that_writes_what_plain_requests_cache_reads(
+    sandbox, cache_dir
+):
+    with make_client(sandbox, cache_dir) as first, make_client(sandbox, cache_dir) as second:
+        user = first.user("jowymusic")
+        mine, theirs = first.api.session.cache.responses, second.api.session.cache.responses
+        assert mine.serializer is theirs.serializer and mine.serializer is not None
+        assert second.api.cached_user(user["urn"]) == user  # read back by another session
+    plain = SQLiteCache(str(cache_dir / CACHE_FILE))
+    try:
+        answers = list(plain.responses.values())
+    finally:
+        plain.close()
+    assert {a.status_code for a in answers} == {200, 302}
+    assert any(a.json().get("urn") == user["urn"] for a in answers if a.status_code == 200)

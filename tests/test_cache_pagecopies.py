@@ -151,3 +151,23 @@ def test_delete_drops_one_copy_and_keeps_the_others(kind, tmp_path, request):
     store.delete("https://api/never-stored")  # no copy: nothing to do, no error
     assert store.get("https://api/a") is None
     assert store.get("https://api/b").table.equals(page.table)
+
+
+def test_a_frame_read_from_a_walk_copy_outlives_the_copy(sandbox, cache_dir, monkeypatch):
+    walks = cache_dir / "arrow_pages_walks"
+    with make_client(sandbox, cache_dir) as client:
+        client.tracks_df("jowymusic", progress=False)  # leaves the walk copy
+        (walk_file,) = walks.glob("*.arrow")
+        store, read = client.pages.store, []
+        get_walk = store.get_walk
+        monkeypatch.setattr(store, "get_walk", lambda url: read.append(get_walk(url)) or read[-1])
+        df = client.tracks_df("jowymusic", progress=False)
+        assert read and read[0] is not None  # this frame's columns are the mapped file's
+        expected = df.copy(deep=True)
+        inode = walk_file.stat().st_ino
+        client.tracks_df("jowymusic", refresh=True, progress=False)  # a new copy renamed over
+        assert walk_file.stat().st_ino != inode
+    for copy in walks.glob("*.arrow"):
+        copy.unlink()
+    pd.testing.assert_frame_equal(df, expected)
+    assert df["title"].str.len().sum() == expected["title"].str.len().sum()

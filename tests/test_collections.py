@@ -7,6 +7,7 @@ names against the emulator's own answers (the full objects' counts, its request 
 from __future__ import annotations
 
 import math
+import time
 
 import pandas as pd
 import pytest
@@ -233,3 +234,31 @@ def test_a_playlist_says_how_many_tracks_it_does_not_list(client):
     info = tracks.attrs["scdata"]["inputs"][0]
     assert (info["expected"], info["got"], info["complete"]) == (161, 128, True)
     assert "#449" in info["note"] and tracks["position"].tolist() == list(range(128))
+
+
+def test_tracks_df_checks_its_rows_against_a_fresh_cached_user_without_asking_for_it(
+    sandbox, cache_dir
+):
+    from .test_auth import make_client
+
+    with make_client(sandbox, cache_dir) as client:
+        first = client.tracks_df(SMALL_USER, progress=False)
+        assert first.attrs["scdata"]["inputs"][0]["expected"] is None  # no user asked: no count
+        user = client.user(SMALL_USER)
+        sandbox.clear_log()
+        again = client.tracks_df(SMALL_USER, progress=False)
+        assert again.attrs["scdata"]["inputs"][0]["expected"] == user["track_count"]
+        assert sandbox.requests == []
+
+
+@pytest.mark.slow  # waits for an answer to expire
+def test_an_expired_cached_user_gives_no_count_and_no_request(sandbox, cache_dir):
+    from .test_auth import make_client
+
+    with make_client(sandbox, cache_dir, expire_after=1) as client:
+        urn = client.user(SMALL_USER)["urn"]
+        assert client.api.cached_user(urn) is not None
+        time.sleep(1.1)
+        sandbox.clear_log()
+        assert client.api.cached_user(urn) is None
+        assert sandbox.requests == []

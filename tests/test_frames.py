@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
 import warnings
+import weakref
 from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from scdata.frames import convert as frames
@@ -581,3 +585,71 @@ def test_generator_of_pages_and_of_users() -> None:
     assert len(df) == 3
     users = users_frame({"id": i} for i in range(2500))  # spans several internal batches
     assert users["id"].tolist() == list(range(2500))
+
+
+# --------------------------------------------------------------------------- the cyclic GC
+
+
+@contextlib.contextmanager
+def _no_automatic_collection() -> Iterator[None]:
+    """Only explicit collections run (a young collection would otherwise come by chance)."""
+    threshold = gc.get_threshold()
+    gc.set_threshold(10**9)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+
+
+def _tag_table(n: int = 50) -> pa.Table:
+    return tracks_table([[{"id": i, "tag_list": f'tag{i} "deep house"'} for i in range(n)]])
+
+
+def test_list_cells_land_in_the_oldest_generation_unscanned_and_the_gc_stays_on() -> None:
+    table = _tag_table()
+    with _no_automatic_collection():
+        df = table_to_frame(table)
+    assert gc.isenabled()
+    oldest = {id(o) for o in gc.get_objects(generation=2)}
+    assert df["tags"].map(id).isin(oldest).all()
+    assert df.loc[0, "tags"] == ["tag0", "deep house"]
+
+
+def test_the_callers_young_garbage_is_collected_not_carried_into_the_oldest_generation() -> None:
+    table = _tag_table()
+
+    class Node:
+        pass
+
+    with _no_automatic_collection():
+        node = Node()
+        node.self = node  # a cycle: only the cyclic GC frees it
+        ref = weakref.ref(node)
+        del node
+        table_to_frame(table)
+        assert ref() is None
+
+
+def test_a_process_that_froze_objects_keeps_them_frozen() -> None:
+    table = _tag_table()
+    keep = [object() for _ in range(10)]
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        df = table_to_frame(table)
+        assert gc.get_freeze_count() == frozen  # nothing unfrozen, nothing promoted
+        assert df.loc[1, "tags"] == ["tag1", "deep house"]
+    finally:
+        gc.unfreeze()
+    del keep
+
+
+def test_a_process_that_disabled_the_gc_keeps_it_disabled() -> None:
+    table = _tag_table()
+    gc.disable()
+    try:
+        df = table_to_frame(table)
+        assert not gc.isenabled()
+        assert len(df) == 50
+    finally:
+        gc.enable()

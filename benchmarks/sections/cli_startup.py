@@ -13,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from _common import Bench, best_time, say
+from _common import Bench, best_alternately, say
 from _report import Row, seconds
 
 TARGET_EXTRA_SECONDS = 0.3  # `scdata --help` at most this much slower than `python -c pass`
@@ -40,10 +40,9 @@ def run_quietly(command: list[str], env: dict[str, str] | None = None) -> str:
 
 def time_alternately(first: list[str], second: list[str], reps: int) -> tuple[float, float]:
     """Best wall times of ``first`` and ``second``, run one after the other ``reps`` times."""
-    best_first = best_second = float("inf")
-    for _ in range(reps):
-        best_first = min(best_first, best_time(lambda: run_quietly(first), 1))
-        best_second = min(best_second, best_time(lambda: run_quietly(second), 1))
+    best_first, best_second = best_alternately(
+        [lambda: run_quietly(first), lambda: run_quietly(second)], reps
+    )
     return best_first, best_second
 
 

@@ -67,9 +67,10 @@ def encode(table: pa.Table) -> bytes:
     return data
 
 
-def decode(data: bytes) -> pa.Table:
-    """The table back from :func:`encode`'s bytes."""
-    return pa.ipc.open_stream(pa.py_buffer(data)).read_all()
+def decode(data: bytes | pa.NativeFile) -> pa.Table:
+    """The table back from :func:`encode`'s bytes (or a file of them, e.g. memory-mapped)."""
+    source = data if isinstance(data, pa.NativeFile) else pa.py_buffer(data)
+    return pa.ipc.open_stream(source).read_all()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -359,11 +360,18 @@ class SQLitePageStore:
         return hashlib.sha256(page_key(self.namespace, first_url).encode()).hexdigest()[:32]
 
     def get_walk(self, first_url: str) -> StoredWalk | None:
+        """The walk copy, memory-mapped: its columns are the file's pages, not a copy.
+
+        A copy is replaced by renaming a new file over it and dropped by unlinking it, so a
+        frame still reading a mapped copy keeps the old file's pages (POSIX). Where a mapped
+        file cannot be replaced (Windows), :meth:`put_walk` keeps no new copy until the frame
+        is gone, and the walk is read from its page copies meanwhile.
+        """
         try:
-            data = (self.walks_dir / f"{self._walk_file(first_url)}.arrow").read_bytes()
+            source = pa.memory_map(str(self.walks_dir / f"{self._walk_file(first_url)}.arrow"))
         except OSError:
             return None
-        return decode_walk(data)
+        return decode_walk(source)
 
     def put_walk(self, first_url: str, walk: StoredWalk) -> None:
         if not self.file.writable:
