@@ -171,3 +171,16 @@ def test_a_frame_read_from_a_walk_copy_outlives_the_copy(sandbox, cache_dir, mon
         copy.unlink()
     pd.testing.assert_frame_equal(df, expected)
     assert df["title"].str.len().sum() == expected["title"].str.len().sum()
+
+
+def test_an_empty_walk_copy_is_a_miss_and_is_written_again(sandbox, cache_dir):
+    """A file renamed into place but never flushed can be empty after a crash."""
+    with make_client(sandbox, cache_dir) as client:
+        expected = client.tracks_df("jowymusic", progress=False)
+    (walk_file,) = (cache_dir / "arrow_pages_walks").glob("*.arrow")
+    walk_file.write_bytes(b"")
+    sandbox.clear_log()
+    with make_client(sandbox, cache_dir) as client:
+        pd.testing.assert_frame_equal(client.tracks_df("jowymusic", progress=False), expected)
+    assert sandbox.requests == []
+    assert decode_walk(walk_file.read_bytes()) is not None
