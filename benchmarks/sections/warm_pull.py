@@ -99,9 +99,10 @@ WARM_NOTE = (
     "the expiry of each page copy it was built from) instead of a copy per page. What it does "
     "beyond the floor: a `/resolve` and a user look-up from requests-cache (the floor reads "
     "responses but builds no session), and the frame: docs/columns.md promises list columns "
-    "(`tags`, `machine_tags`, `available_country_codes`) as Python lists, about 30,000 list "
-    "objects for 10,000 tracks, built with the cyclic GC paused and moved to its oldest "
-    "generation unscanned (they hold only strings: no cycle); the floor builds no frame at all. "
+    "(`tags`, `machine_tags`, `available_country_codes`) as Python lists, about 20,500 lists "
+    "(the other cells are null) for 10,000 tracks, built with the cyclic GC paused and moved "
+    "to its oldest generation unscanned (they hold only strings: no cycle); the floor builds no "
+    "frame at all. "
     "Every timed run ends when the call returns: the frame (or the floor's responses) is freed "
     "after the clock stops."
 )

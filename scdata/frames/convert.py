@@ -704,7 +704,7 @@ _TYPES_MAPPER = {
 def _lists_unscanned() -> Iterator[None]:
     """Build many acyclic Python lists without the cyclic GC scanning them.
 
-    A list is tracked by the cyclic GC from its creation; the ~30,000 lists of a
+    A list is tracked by the cyclic GC from its creation; the ~20,000 lists of a
     10,000-track frame (``tags``, ``machine_tags``, ``available_country_codes``) would be
     traversed by the young collections their allocation triggers, and again when promoted:
     measured, that cost as much as building them. They hold only strings, so they can never
