@@ -35,7 +35,7 @@ import math
 import re
 import warnings
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import islice, repeat
@@ -822,7 +822,7 @@ def table_to_frame(
         col = declared.get(str(label))
         if col is not None and col.kind != "list" and dtype != col.pandas_dtype:
             frame[label] = frame[label].astype(col.pandas_dtype)
-    with _lists_unscanned():
+    with _lists_unscanned() if list_names and table.num_rows else nullcontext():
         for position, name in enumerate(table.column_names):
             if name in list_names:  # positional: whatever index the pandas metadata restored
                 frame.insert(position, name, _python_lists(table.column(name)))
