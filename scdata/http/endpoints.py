@@ -28,7 +28,7 @@ from ..errors import (
     UserNotFoundError,
 )
 from ..frames import jsonbody
-from .refs import UserRef
+from .refs import UserRef, item_noun
 from .session import SoundCloudSession
 
 log = logging.getLogger("scdata")
@@ -488,11 +488,8 @@ class SoundCloudAPI:
         if status == 404:
             why = f"{owner} no longer exists (deleted while its {what} were being listed)"
         elif status == 200:
-            noun = {"users": "user", "tracks": "track", "playlists": "playlist"}
-            why = (
-                f"page {number} of {owner}'s {what} is missing though the "
-                f"{noun[_owner_kind(owner)]} exists"
-            )
+            noun = item_noun(_owner_kind(owner)).split(" ", 1)[1]  # "a user" -> "user"
+            why = f"page {number} of {owner}'s {what} is missing though the {noun} exists"
         else:
             why = f"page {number} of {owner}'s {what} is missing"
         return APIError(
