@@ -68,10 +68,23 @@ def naive_records(
     """
     headers = {"Authorization": f"OAuth {token}"}
     urn = resolve(session, api_url, token, permalink)
-    url: str | None = f"{api_url}/users/{urn}/tracks"
-    params: dict[str, Any] | None = {"linked_partitioning": "true", "limit": PAGE_SIZE}
+    params: dict[str, Any] = {"linked_partitioning": "true", "limit": PAGE_SIZE}
     if access:
         params["access"] = access
+    return follow_pages(session, f"{api_url}/users/{urn}/tracks", params, headers)
+
+
+def follow_pages(
+    session: requests.Session,
+    url: str | None,
+    params: dict[str, Any] | None,
+    headers: dict[str, str],
+) -> list[dict[str, Any]]:
+    """GET ``url``, then each ``next_href`` until there is none; every page's ``collection``.
+
+    ``json.loads`` per page, as people write it; ``params`` go on the first request only
+    (``next_href`` carries them).
+    """
     records: list[dict[str, Any]] = []
     while url:
         response = session.get(url, params=params, headers=headers, timeout=30)

@@ -16,7 +16,6 @@ Request counts are read from the emulator's request log.
 
 from __future__ import annotations
 
-import json
 import math
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -24,7 +23,7 @@ from typing import Any
 
 import pandas as pd
 import requests
-from _baselines import cached_session
+from _baselines import cached_session, follow_pages
 from _common import PAGE, Bench, say, timer
 from _report import Row, seconds
 
@@ -168,15 +167,7 @@ def followings(bench: Bench) -> None:
 def naive_followers(session: requests.Session, api_url: str, token: str, urn: str) -> pd.DataFrame:
     """Pages of 200 following ``next_href``, ``json.loads``, ``pd.json_normalize``, dtypes."""
     headers = {"Authorization": f"OAuth {token}"}
-    url: str | None = f"{api_url}/users/{urn}/followers"
-    params: dict[str, Any] | None = {"limit": PAGE}
-    records: list[dict[str, Any]] = []
-    while url:
-        response = session.get(url, params=params, headers=headers, timeout=30)
-        response.raise_for_status()
-        page = json.loads(response.content)
-        records.extend(page["collection"])
-        url, params = page.get("next_href"), None
+    records = follow_pages(session, f"{api_url}/users/{urn}/followers", {"limit": PAGE}, headers)
     frame = pd.json_normalize(records)
     for column in ("created_at", "last_modified"):
         if column in frame:
