@@ -59,8 +59,8 @@ class TrackPages:
     >>> import scdata
     >>> client = scdata.Client()
     >>> from scdata.http.endpoints import FetchOptions
-    >>> tables = client.pages.tables("soundcloud:users:52461337", 5, FetchOptions())
-    >>> sum(t.num_rows for t in tables)
+    >>> pages = client.pages.dicts("soundcloud:users:52461337", 5, FetchOptions())
+    >>> sum(len(page) for page in pages)
     5
     """
 
@@ -68,20 +68,13 @@ class TrackPages:
         self.api = api
         self.store = store
 
-    # -- a user's tracks (what tracks_df reads) --------------------------------------------------
+    # -- a user's tracks (what Client.tracks reads) -----------------------------------------------
     def dicts(
         self, urn: str, limit: int | None, options: FetchOptions, access: str | None = None
     ) -> Iterator[list[dict[str, Any]]]:
         """The pages' ``collection`` lists of a user's tracks, at most ``limit`` in all."""
         url = self.api.tracks_url(urn, access=access)
         return self.list_dicts(url, urn, "tracks", limit, options, check=self._check_exists)
-
-    def tables(
-        self, urn: str, limit: int | None, options: FetchOptions, access: str | None = None
-    ) -> Iterator[pa.Table]:
-        """Typed tables of a user's track pages, from the page store when a fresh copy is there."""
-        url = self.api.tracks_url(urn, access=access)
-        return self.list_tables(url, urn, "tracks", limit, options, check=self._check_exists)
 
     # -- any list ------------------------------------------------------------------------------
     def list_dicts(
