@@ -337,7 +337,7 @@ class Collector:
         first = self.client.api.list_url(collection.url_path(urn), query)
         state = WalkState()
         confirmed = item.found is not None  # looked up: it exists
-        check = None if confirmed else self._exists_check(collection)
+        check = None if confirmed else pages.owner_check(collection.owner)
         if item.found is None and collection.owner == "users":
             item.found = self.client.api.cached_user(urn)  # the count, if known (no request)
         if raw:
@@ -372,17 +372,6 @@ class Collector:
             table = table.append_column(field, pa.nulls(table.num_rows, field.type))
         table = self._extras(collection, urn, table)
         return table, self._info(collection, item, table.num_rows, state)
-
-    def _exists_check(self, collection: Collection) -> Callable[[str, FetchOptions], None]:
-        api = self.client.api
-
-        def check(urn: str, options: FetchOptions) -> None:
-            if collection.owner == "users":
-                api.user(parse_user(urn), options)
-            else:
-                api.item(collection.owner, urn, options)
-
-        return check
 
     @staticmethod
     def _extras(collection: Collection, urn: str, table: pa.Table) -> pa.Table:

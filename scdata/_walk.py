@@ -74,7 +74,8 @@ class TrackPages:
     ) -> Iterator[list[dict[str, Any]]]:
         """The pages' ``collection`` lists of a user's tracks, at most ``limit`` in all."""
         url = self.api.tracks_url(urn, access=access)
-        return self.list_dicts(url, urn, "tracks", limit, options, check=self._check_exists)
+        check = self.owner_check("users")
+        return self.list_dicts(url, urn, "tracks", limit, options, check=check)
 
     # -- any list ------------------------------------------------------------------------------
     def list_dicts(
@@ -233,8 +234,19 @@ class TrackPages:
         self.api.forget(url)
         self._drop_copy(url)
 
-    def _check_exists(self, urn: str, options: FetchOptions) -> None:
-        self.api.user(parse_user(urn), options)  # raises UserNotFoundError
+    def owner_check(self, kind: str) -> Callable[[str, FetchOptions], None]:
+        """``check(urn, options)`` for owners of ``kind``: one request, raises when it is gone.
+
+        A missing user raises :class:`UserNotFoundError`; another item, :class:`NotFoundError`.
+        """
+
+        def check(urn: str, options: FetchOptions) -> None:
+            if kind == "users":
+                self.api.user(parse_user(urn), options)
+            else:
+                self.api.item(kind, urn, options)
+
+        return check
 
 
 def _counting(
